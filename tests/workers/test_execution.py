@@ -31,6 +31,15 @@ def test_output_streams_before_the_cell_finishes(stack, session):
     assert kinds[:2] == ["queued", "started"] and kinds[-1] == "finished"
 
 
+def test_kernels_come_warm_with_numpy_and_a_clean_environment(stack, session):
+    code = ("import sys, os, importlib.util\n"
+            "print('numpy' in sys.modules, "
+            "('ember' in sys.modules) == (importlib.util.find_spec('ember') is not None), "
+            "'_campfire_preimport' in globals(), "
+            "sorted(k for k in os.environ if 'CAMPFIRE' in k or 'REDIS' in k))")
+    assert stack.printed(session, code) == "True True False []\n"
+
+
 def test_state_persists_within_a_session_and_sessions_are_isolated(stack, session):
     other = f"s-{uuid.uuid4().hex[:12]}"
     try:
