@@ -78,6 +78,7 @@ def _setup(sender, instance, **_):
         instance.app.amqp.queues.select_add(Queue(queue, Exchange(queue, "direct"), queue))
     client = redis_lib.Redis.from_url(config.redis_url, decode_responses=True)
     _runtime = WorkerRuntime(config, sender, app, client, queues)
+    _runtime.recover()
 
 
 @signals.worker_ready.connect

@@ -158,6 +158,9 @@ class NotebookRunner:
             status = LOST if self._stopping else KERNEL_DIED
             message = "kernel lost: its worker stopped" if self._stopping else \
                 f"kernel died unexpectedly ({kernel.exit_description()})"
+        finally:
+            if client.kc is not None:  # nbclient leaves the client of a kernel it does not own
+                client.kc.stop_channels()
         if error is not None:
             failing = next((i for i, c in enumerate(nb.cells) if any(
                 o.get("output_type") == "error" for o in c.get("outputs", []))), None)

@@ -21,11 +21,11 @@ from .culler import cull_idle
 from .launcher import KernelLauncher
 from .notebook import NotebookRunner
 from .pool import KernelPool
-from .protocol import (EV_QUEUED, INTERRUPTED, LOST, TASK_EXECUTE, TASK_INTERRUPT, TASK_RESTART,
-                       TASK_SHUTDOWN, ExecuteRequest, NotebookRequest, SessionCommand,
-                       worker_is_alive)
+from .protocol import (ERROR, EV_QUEUED, INTERRUPTED, LOST, TASK_EXECUTE, TASK_INTERRUPT,
+                       TASK_RESTART, TASK_SHUTDOWN, ExecuteRequest, ExecutionRecord,
+                       NotebookRequest, SessionCommand, worker_is_alive)
 from .registry import Registry
-from .reporting import Reporter
+from .reporting import Reporter, utc_now
 from .session import Closing, Run, Session
 from .sweeper import Sweeper, drain_queue
 
@@ -58,14 +58,26 @@ class WorkerRuntime:
         self._lock = threading.Lock()
         self._creating: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._stop = threading.Event()
-        self._maintenance = threading.Thread(target=self._maintain, name="maintenance",
-                                             daemon=True)
+        self._threads = [threading.Thread(target=self._every, args=(interval, step), daemon=True,
+                                          name=f"maintenance-{step.__name__}")
+                         for interval, step in ((config.heartbeat_interval, self.heartbeat),
+                                                (config.sweep_interval, self.sweeper.sweep),
+                                                (config.cull_interval, self.cull))]
 
     # -------------------------------------------------------------------------------- lifecycle
+    def recover(self) -> None:
+        """Before consuming: a previous life of this worker name (a crash, then a restart under
+        the same name) may have left runs and sessions behind; they are swept like any dead
+        worker's, or they would look alive forever."""
+        if self.redis.exists(self.ns.worker_runs(self.worker), self.ns.worker_sessions(self.worker)):
+            log.warning("worker.recovering", worker=self.worker)
+            self.sweeper.sweep_worker(self.worker)
+
     def start(self) -> None:
         self.pool.start()
         self.registry.register()
-        self._maintenance.start()
+        for thread in self._threads:
+            thread.start()
         log.info("worker.started", worker=self.worker, queues=",".join(self.queues),
                  warm=self.config.warm_kernels, max=self.config.max_kernels)
 
@@ -87,23 +99,14 @@ class WorkerRuntime:
         drain_queue(self.app, self.ns.worker_queue(self.worker), self.sweeper.reroute)
         log.info("worker.stopped", worker=self.worker)
 
-    def _maintain(self) -> None:
-        next_sweep = next_cull = 0.0
-        while not self._stop.wait(self.config.heartbeat_interval):
-            now = time.monotonic()
-            for due, step in ((True, self.heartbeat),
-                              (now >= next_sweep, self.sweeper.sweep),
-                              (now >= next_cull, self.cull)):
-                if not due:
-                    continue
-                try:
-                    step()
-                except Exception:
-                    log.exception("maintenance.failed", step=step.__name__)
-            if now >= next_sweep:
-                next_sweep = now + self.config.sweep_interval
-            if now >= next_cull:
-                next_cull = now + self.config.cull_interval
+    def _every(self, interval: float, step) -> None:
+        """Run a maintenance step periodically; the heartbeat has its own thread so that a slow
+        sweep never makes this worker look dead."""
+        while not self._stop.wait(interval):
+            try:
+                step()
+            except Exception:
+                log.exception("maintenance.failed", step=step.__name__)
 
     def heartbeat(self) -> None:
         self.registry.beat()
@@ -134,7 +137,9 @@ class WorkerRuntime:
         if self.coord.started_by(request.execution) is not None:
             return self.duplicate(request)
         for _attempt in range(3):
-            with self._creating[request.session]:
+            with self._lock:
+                creating = self._creating[request.session]
+            with creating:
                 session = self.sessions.get(request.session)
                 if session is None:
                     owner = self._live_owner(request.session)
@@ -152,6 +157,17 @@ class WorkerRuntime:
                              session=request.session, seq=request.seq)
                     return "accepted"
         raise RuntimeError(f"session {request.session} kept closing while a run arrived")
+
+    def fail_execute(self, request: ExecuteRequest, message: str) -> bool:
+        """End a run this worker could not accept (a bug or a broken dependency), so the user
+        sees an error instead of a cell queued forever; it is never run afterwards."""
+        if not self.coord.mark_started(request.execution, self.worker):
+            return False
+        return self.reporter.finish(ExecutionRecord(
+            execution=request.execution, session=request.session, cell=request.cell,
+            seq=request.seq, status=ERROR, outputs=[], execution_count=None, started=None,
+            finished=utc_now(), duration=None, worker=self.worker, message=message),
+            seq=request.seq)
 
     def _live_owner(self, session: str) -> str | None:
         """Another live worker that owns the session, if any."""
@@ -246,6 +262,9 @@ class WorkerRuntime:
             if self.sessions.get(session.id) is session:
                 del self.sessions[session.id]
             still_here = session.id in self.sessions
+            creating = self._creating.get(session.id)
+            if not still_here and creating is not None and not creating.locked():
+                del self._creating[session.id]
         self.pool.release()
         if not still_here:
             self.coord.release_claim(session.id, self.worker)

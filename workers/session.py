@@ -173,6 +173,9 @@ class Session:
                 except KernelStartError as exc:
                     self._finish(run, _failed(str(exc), notice=True))
                     return
+            if self._closing is not None:  # closed while the kernel started
+                self._finish(run, _failed(self._closing.message, self._closing.status))
+                return
             limits = request.limits
             result = run_cell(
                 self.kernel, request.code,

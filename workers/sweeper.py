@@ -71,6 +71,8 @@ class Sweeper:
 
     def sweep_worker(self, dead: str) -> None:
         rt, redis, ns = self.rt, self.rt.redis, self.rt.ns
+        if not redis.set(f"{ns.sweep_lock}:{dead}", rt.worker, nx=True, ex=60):
+            return  # another worker is sweeping it right now
         sessions = sorted(redis.smembers(ns.worker_sessions(dead)))
         runs = redis.hgetall(ns.worker_runs(dead))
         log.warning("sweep.worker_dead", worker=dead, sessions=len(sessions), runs=len(runs))
@@ -89,6 +91,7 @@ class Sweeper:
         pipe.delete(ns.worker_runs(dead), ns.worker_sessions(dead))
         pipe.srem(ns.workers, dead)
         pipe.zadd(ns.workers_gone, {dead: time.time()})
+        pipe.delete(f"{ns.sweep_lock}:{dead}")
         pipe.execute()
         log.warning("sweep.worker_swept", worker=dead, rerouted=moved)
 

@@ -8,6 +8,7 @@ import json
 import socket
 import time
 
+import redis as redis_lib
 from celery.exceptions import Reject
 
 from . import logs
@@ -36,6 +37,15 @@ def _accept(cls, payload, accept) -> str:
         return accept(request)
     except NoCapacity:  # back to its queue, for a worker with a free kernel
         raise Reject("no free kernel on this worker", requeue=True)
+    except redis_lib.RedisError:  # Redis unreachable: nothing can be recorded, try again later
+        log.exception("task.redis_unavailable", execution=request.execution)
+        time.sleep(1)
+        raise Reject("redis unavailable", requeue=True)
+    except Exception as exc:  # a bug: tell the user rather than leave the run queued forever
+        log.exception("task.failed", execution=request.execution)
+        if isinstance(request, ExecuteRequest):
+            current_runtime().fail_execute(request, f"worker error: {exc!r}")
+        return "failed"
 
 
 @app.task(name=TASK_EXECUTE)

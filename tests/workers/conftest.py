@@ -60,7 +60,8 @@ class WorkerProc:
             if self.proc.poll() is not None:
                 raise AssertionError(f"worker {self.name} exited:\n{self.tail()}")
             info = self.stack.redis.hget(self.stack.ns.worker_info(self.name), "info")
-            if info and json.loads(info)["kernels"]["warm"] >= warm:
+            info = json.loads(info) if info else {}
+            if info.get("pid") == self.proc.pid and info["kernels"]["warm"] >= warm:
                 return self
             time.sleep(0.1)
         raise AssertionError(f"worker {self.name} not ready in {timeout} s:\n{self.tail()}")
@@ -105,7 +106,7 @@ class Stack:
     def start_worker(self, suffix: str, warm: int | None = None, **env) -> WorkerProc:
         name = f"{self.prefix}-{suffix}@test"
         merged = {**self.env, **{k: str(v) for k, v in env.items()}}
-        worker = WorkerProc(self, name, merged, self.tmp / f"{suffix}.log")
+        worker = WorkerProc(self, name, merged, self.tmp / f"{suffix}-{len(self.workers)}.log")
         self.workers.append(worker)
         return worker.wait_ready(int(merged["CAMPFIRE_WARM_KERNELS"]) if warm is None else warm)
 

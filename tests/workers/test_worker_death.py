@@ -79,10 +79,27 @@ def test_sigterm_ends_running_cells_as_lost_and_deregisters(new_stack):
     worker = stack.start_worker("leaving")
     session = new_session()
     running = stack.run(session, "import time\ntime.sleep(60)")
-    stack.wait_events(session, lambda evs: any(e["type"] == "started" for e in evs))
+    stack.wait_events(session, lambda evs: any(
+        e["type"] == "started" and e["execution"] == running for e in evs))
     worker.stop()  # SIGTERM: warm shutdown, 2 s grace for running cells
     assert stack.finished(session, running, timeout=5)["data"]["status"] == "lost"
     states = [e["data"]["state"] for e in stack.events(session) if e["type"] == "kernel"]
     assert states[-1] == "lost"
     assert not stack.redis.exists(stack.ns.worker_alive(worker.name))
     assert stack.redis.get(stack.ns.session_owner(session)) is None
+
+
+def test_worker_restarted_under_the_same_name_reports_its_previous_life(new_stack):
+    stack = new_stack()
+    first = stack.start_worker("phoenix")
+    session = new_session()
+    stack.finished(session, stack.run(session, "x = 1"))
+    running = stack.run(session, "import time\ntime.sleep(60)")
+    stack.wait_events(session, lambda evs: any(
+        e["type"] == "started" and e["execution"] == running for e in evs))
+    first.kill()
+    stack.start_worker("phoenix")  # same node name, before any sweeper noticed the death
+    assert stack.finished(session, running, timeout=10)["data"]["status"] == "lost"
+    assert any(e["type"] == "kernel" and e["data"]["state"] == "lost"
+               for e in stack.events(session))
+    assert stack.printed(session, "print('x' in globals())") == "False\n"
