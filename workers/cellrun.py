@@ -58,11 +58,13 @@ class _Cell:
 
     def handle(self, msg: dict) -> bool:
         """Apply one iopub message of this cell; True once the kernel is idle again."""
-        kind, content = msg["msg_type"], msg["content"]
+        kind, content = msg.get("msg_type"), msg.get("content")
+        if not isinstance(content, dict):  # user code can send anything on iopub
+            return False
         if kind == "status":
             return content.get("execution_state") == "idle"
         if kind == "execute_input":
-            self.execution_count = content.get("execution_count")
+            self.execution_count = _count(content.get("execution_count"))
             self.started()
         elif kind == "clear_output":
             wait = bool(content.get("wait", False))
@@ -74,7 +76,8 @@ class _Cell:
 
     def _output(self, msg: dict) -> None:
         if msg["msg_type"] == "execute_result":
-            self.execution_count = msg["content"].get("execution_count", self.execution_count)
+            self.execution_count = _count(msg["content"].get("execution_count")) \
+                or self.execution_count
         display_id, output, notice = gate(self.budget, msg)
         if output is not None:
             if msg["msg_type"] == "update_display_data":
@@ -119,15 +122,16 @@ def run_cell(kernel: Kernel, code: str, *, emit: Emit, timeout: float, output_li
             if not kernel.is_alive():
                 return _died(cell, kernel, result)
             continue
-        if msg["parent_header"].get("msg_id") == msg_id and cell.handle(msg):
+        if _parent(msg) == msg_id and cell.handle(msg):
             break
 
     cell.started()
     reply = _shell_reply(kernel, msg_id)
     if reply is None and not kernel.is_alive():
         return _died(cell, kernel, result)
-    content = (reply or {}).get("content", {})
-    cell.execution_count = content.get("execution_count", cell.execution_count)
+    content = (reply or {}).get("content")
+    content = content if isinstance(content, dict) else {}
+    cell.execution_count = _count(content.get("execution_count")) or cell.execution_count
     if content.get("status", "ok") == "ok":
         return result(OK)
     error = {key: content.get(key) for key in ("ename", "evalue", "traceback")}
@@ -158,6 +162,15 @@ def _shell_reply(kernel: Kernel, msg_id: str) -> dict | None:
             if not kernel.is_alive():
                 return None
             continue
-        if reply["parent_header"].get("msg_id") == msg_id:
+        if _parent(reply) == msg_id:
             return reply
     return None
+
+
+def _parent(msg: dict) -> str | None:
+    header = msg.get("parent_header")
+    return header.get("msg_id") if isinstance(header, dict) else None
+
+
+def _count(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

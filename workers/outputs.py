@@ -78,14 +78,19 @@ def gate(budget: OutputBudget, msg: dict) -> tuple[str | None, dict | None, dict
     """For an output iopub message: (its display id, the output to forward or None, the
     truncation notice or None). update_display_data becomes its replacement display_data."""
     content = msg["content"]
-    display_id = (content.get("transient") or {}).get("display_id")
-    if msg["msg_type"] == "update_display_data":
-        if not display_id:
-            return None, None, None
-        candidate = {"output_type": "display_data", "data": content.get("data", {}),
-                     "metadata": content.get("metadata", {})}
-    else:
-        candidate = dict(output_from_msg(msg))
+    transient = content.get("transient")
+    display_id = transient.get("display_id") if isinstance(transient, dict) else None
+    display_id = display_id if isinstance(display_id, str) else None
+    try:
+        if msg["msg_type"] == "update_display_data":
+            if not display_id:
+                return None, None, None
+            candidate = dict(output_from_msg({**msg, "header": {**msg["header"],
+                                                                "msg_type": "display_data"}}))
+        else:
+            candidate = dict(output_from_msg(msg))
+    except Exception:  # the kernel runs user code: a malformed message is dropped, not fatal
+        return None, None, None
     return (display_id, *budget.admit(candidate))
 
 

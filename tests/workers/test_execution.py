@@ -281,3 +281,24 @@ def test_registry_lists_live_workers_with_their_kernels(stack):
         assert stack.ns.worker_queue(info["name"]) in info["queues"]
         assert time.time() - info["heartbeat"] < 5
         assert json.dumps(info)  # plain JSON for the staff page
+
+
+def test_forged_iopub_messages_from_user_code_are_dropped(stack, session):
+    code = '''
+k = get_ipython().kernel
+send = lambda kind, content: k.session.send(k.iopub_socket, kind, content, parent=k.get_parent())
+send("display_data", "[1, 2]")
+send("display_data", {"metadata": {}})
+send("display_data", {"data": {"text/plain": "x"}, "metadata": {}, "transient": {"display_id": [1]}})
+send("update_display_data", {"data": 5, "metadata": {}, "transient": {"display_id": "d"}})
+send("execute_input", {"execution_count": "many", "code": ""})
+send("stream", {"name": "stdout"})
+print("still fine")
+'''
+    execution = stack.run(session, code)
+    finished = stack.finished(session, execution)
+    assert finished["data"]["status"] == "ok" and finished["data"]["execution_count"] == 1
+    record = stack.records(execution)[0]
+    assert record["outputs"][-1] == {"output_type": "stream", "name": "stdout",
+                                     "text": "still fine\n"}
+    assert stack.printed(session, "print('next')") == "next\n"
