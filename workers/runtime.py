@@ -9,8 +9,9 @@ run this worker accepted is known in Redis (`worker:<name>:runs`) for the sweepe
 from __future__ import annotations
 
 import json
-import socket
 import os
+import shutil
+import socket
 import threading
 import time
 from collections import defaultdict
@@ -57,6 +58,7 @@ class WorkerRuntime:
         self.sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
         self._creating: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._slot_waiters = threading.BoundedSemaphore(max(1, config.concurrency // 2))
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._every, args=(interval, step), daemon=True,
                                           name=f"maintenance-{step.__name__}")
@@ -95,6 +97,7 @@ class WorkerRuntime:
             session.join(10)
         self.notebooks.stop()
         self.pool.close()
+        shutil.rmtree(self.launcher.base_dir, ignore_errors=True)
         self.registry.deregister()
         drain_queue(self.app, self.ns.worker_queue(self.worker), self.sweeper.reroute)
         log.info("worker.stopped", worker=self.worker)
@@ -169,6 +172,23 @@ class WorkerRuntime:
             finished=utc_now(), duration=None, worker=self.worker, message=message),
             seq=request.seq)
 
+    def _reserve_slot(self, execution: str, announce_wait) -> None:
+        """Take a kernel slot for new work, waiting up to `kernel_wait` for one. Only half the
+        task threads may wait at once: the others must stay free to take the runs of sessions
+        that already have a kernel here (from this worker's own queue)."""
+        if self.pool.reserve(0):
+            return
+        if not self._slot_waiters.acquire(blocking=False):
+            time.sleep(1.0)  # do not bounce the message straight back and forth
+            raise NoCapacity(execution)
+        try:
+            announce_wait()
+            if not self.pool.reserve(self.config.kernel_wait):
+                log.warning("run.no_capacity", execution=execution)
+                raise NoCapacity(execution)
+        finally:
+            self._slot_waiters.release()
+
     def _live_owner(self, session: str) -> str | None:
         """Another live worker that owns the session, if any."""
         owner = self.coord.owner(session)
@@ -179,15 +199,9 @@ class WorkerRuntime:
     def _open_session(self, request: ExecuteRequest) -> str:
         """Reserve a kernel slot, then claim the session (in that order: while this worker waits
         for a slot, the session stays free for a worker that has one). Returns the owner."""
-        if not self.pool.reserve(0):
-            self.reporter.event(request.session, EV_QUEUED, execution=request.execution,
-                                cell=request.cell, data={"worker": self.worker,
-                                                         "seq": request.seq,
-                                                         "waiting": "a free kernel"})
-            if not self.pool.reserve(self.config.kernel_wait):
-                log.warning("run.no_capacity", execution=request.execution,
-                            session=request.session)
-                raise NoCapacity(request.session)
+        self._reserve_slot(request.execution, lambda: self.reporter.event(
+            request.session, EV_QUEUED, execution=request.execution, cell=request.cell,
+            data={"worker": self.worker, "seq": request.seq, "waiting": "a free kernel"}))
         owner = self.coord.claim(request.session, self.worker, self.config.heartbeat_ttl)
         if owner != self.worker and not worker_is_alive(self.redis, owner, self.ns):
             log.warning("session.take_over", session=request.session, dead_owner=owner)
@@ -216,7 +230,8 @@ class WorkerRuntime:
     def duplicate(self, request: ExecuteRequest) -> str:
         """A run delivered again (broker redelivery, or a retried send) never runs twice."""
         starter = self.coord.started_by(request.execution)
-        running_here = any(request.execution in s.executions() for s in self.sessions.values())
+        running_here = any(request.execution in s.executions()
+                           for s in list(self.sessions.values()))
         if self.coord.is_final(request.execution) or running_here or (
                 starter and starter != self.worker
                 and worker_is_alive(self.redis, starter, self.ns)):
@@ -275,7 +290,6 @@ class WorkerRuntime:
     def accept_notebook(self, request: NotebookRequest) -> str:
         if self.coord.started_by(request.execution) is not None:
             return "duplicate"
-        if not self.pool.reserve(self.config.kernel_wait):
-            raise NoCapacity(request.session)
+        self._reserve_slot(request.execution, lambda: None)
         self.notebooks.submit(request)
         return "accepted"

@@ -41,3 +41,20 @@ def test_health_check_passes_for_a_live_worker_and_fails_otherwise(stack):
     assert stack.workers[0].name in ok.stdout
     missing = health(stack, "--worker", "nobody@nowhere", "--timeout", "1")
     assert missing.returncode == 1 and "no fresh heartbeat" in missing.stdout
+
+
+def test_a_new_session_waits_for_a_free_kernel_and_then_runs_once(new_stack):
+    stack = new_stack(CAMPFIRE_MAX_KERNELS="1", CAMPFIRE_KERNEL_WAIT="1",
+                      CAMPFIRE_VISIBILITY_TIMEOUT="5")
+    stack.start_worker("full")
+    first, second = f"s-{uuid.uuid4().hex[:8]}", f"s-{uuid.uuid4().hex[:8]}"
+    stack.finished(first, stack.run(first, "x = 1"))
+    waiting = stack.run(second, "print('second ran')")
+    stack.wait_events(second, lambda evs: any(
+        e["type"] == "queued" and e["data"].get("waiting") for e in evs))
+    time.sleep(2.5)  # longer than the kernel wait: the run went back to its queue, maybe twice
+    assert stack.of(second, waiting, "started") == []
+    stack.command("workers.shutdown", first)  # frees the only slot
+    assert stack.finished(second, waiting, timeout=15)["data"]["status"] == "ok"
+    assert len(stack.of(second, waiting, "started")) == 1
+    assert [e["data"]["text"] for e in stack.of(second, waiting, "stream")] == ["second ran\n"]
