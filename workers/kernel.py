@@ -105,8 +105,12 @@ class Kernel:
     # --------------------------------------------------------------------------------- control
     def interrupt(self) -> None:
         with self._control:
-            if self.manager is not None and self.manager.has_kernel:
+            if self.manager is None:
+                return
+            try:
                 self.manager.interrupt_kernel()
+            except Exception:  # it died meanwhile: the cell's thread reports that
+                log.warning("kernel.interrupt_failed", kernel=self.id)
 
     def kill(self) -> None:
         """SIGKILL the kernel's process group now; callable from any thread. The thread that

@@ -59,12 +59,15 @@ class WorkerRuntime:
         self._lock = threading.Lock()
         self._creating: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._slot_waiters = threading.BoundedSemaphore(max(1, config.concurrency // 2))
-        self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._every, args=(interval, step), daemon=True,
-                                          name=f"maintenance-{step.__name__}")
-                         for interval, step in ((config.heartbeat_interval, self.heartbeat),
-                                                (config.sweep_interval, self.sweeper.sweep),
-                                                (config.cull_interval, self.cull))]
+        self._stop = threading.Event()            # sweeping and culling
+        self._stop_heartbeat = threading.Event()  # last: alive until it has cleaned up
+        self._threads = [
+            threading.Thread(target=self._every, args=(interval, step, stop), daemon=True,
+                             name=f"maintenance-{step.__name__}")
+            for interval, step, stop in (
+                (config.heartbeat_interval, self.heartbeat, self._stop_heartbeat),
+                (config.sweep_interval, self.sweeper.sweep, self._stop),
+                (config.cull_interval, self.cull, self._stop))]
 
     # -------------------------------------------------------------------------------- lifecycle
     def recover(self) -> None:
@@ -98,14 +101,16 @@ class WorkerRuntime:
         self.notebooks.stop()
         self.pool.close()
         shutil.rmtree(self.launcher.base_dir, ignore_errors=True)
+        self._stop_heartbeat.set()
         self.registry.deregister()
         drain_queue(self.app, self.ns.worker_queue(self.worker), self.sweeper.reroute)
         log.info("worker.stopped", worker=self.worker)
 
-    def _every(self, interval: float, step) -> None:
+    @staticmethod
+    def _every(interval: float, step, stop: threading.Event) -> None:
         """Run a maintenance step periodically; the heartbeat has its own thread so that a slow
         sweep never makes this worker look dead."""
-        while not self._stop.wait(interval):
+        while not stop.wait(interval):
             try:
                 step()
             except Exception:

@@ -16,7 +16,8 @@ from typing import Callable
 from . import logs
 from .cellrun import CellResult, run_cell
 from .kernel import Kernel, KernelStartError
-from .protocol import EV_KERNEL, ERROR, INTERRUPTED, KERNEL_DIED, ExecuteRequest, ExecutionRecord
+from .protocol import (EV_KERNEL, ERROR, INTERRUPTED, KERNEL_DIED, LOST, ExecuteRequest,
+                       ExecutionRecord)
 from .reporting import iso, utc_now
 
 log = logs.get("session")
@@ -118,7 +119,7 @@ class Session:
                 self._execute(run)
         except Exception:
             log.exception("session.crashed", session=self.id)
-            self.close(Closing("lost", "kernel lost: the worker failed", "lost"))
+            self.close(Closing("lost", "kernel lost: the worker failed", LOST))
         finally:
             self._teardown()
 
@@ -229,15 +230,16 @@ class Session:
         old, self.kernel = self.kernel, None
         if old is not None:
             threading.Thread(target=old.shutdown, args=(True,), daemon=True).start()
-        self._kernel_event(state, message)
+        self._kernel_event(state, message, old)
         try:
             self._new_kernel()
         except KernelStartError as exc:
             log.error("session.kernel_start_failed", session=self.id, error=str(exc))
 
-    def _kernel_event(self, state: str, message: str) -> None:
+    def _kernel_event(self, state: str, message: str, kernel: Kernel | None = None) -> None:
+        kernel = kernel or self.kernel
         data = {"state": state, "message": message, "worker": self.ctx.worker,
-                "kernel": self.kernel.id if self.kernel else None}
+                "kernel": kernel.id if kernel else None}
         self.ctx.reporter.event(self.id, EV_KERNEL, data=data)
         log.info("session.kernel", session=self.id, state=state, kernel=data["kernel"])
 
@@ -250,10 +252,10 @@ class Session:
                 pending, self._pending = list(self._pending), []
             for run in sorted(pending):
                 self._skip(run, closing.message)
-            if self.kernel is not None:
-                self.kernel.shutdown(now=True)
-                self.kernel = None
-            self._kernel_event(closing.state, closing.message)
+            kernel, self.kernel = self.kernel, None
+            if kernel is not None:
+                kernel.shutdown(now=True)
+            self._kernel_event(closing.state, closing.message, kernel)
         except Exception:
             log.exception("session.teardown_failed", session=self.id)
         finally:
