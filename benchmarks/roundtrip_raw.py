@@ -6,12 +6,14 @@ raw:    BlockingKernelClient.execute on a kernel started by the workers' own lau
         kernel is idle and the reply is in.
 worker: submit_execute (seq INCR + send_task) -> Celery worker -> session thread -> kernel ->
         `finished` event read back from the session's Redis stream (XREAD BLOCK).
+new session: the first output of a session's first run, a warm kernel waiting in the pool.
 Both are measured in the same process, interleaved run by run (the machine is shared: compare the
 ratio, not the absolute numbers). Starts its own worker in a private Redis namespace.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import queue
 import statistics
@@ -31,7 +33,8 @@ from celery import Celery  # noqa: E402
 from workers.config import WorkerConfig  # noqa: E402
 from workers.kernel import Kernel  # noqa: E402
 from workers.launcher import KernelLauncher  # noqa: E402
-from workers.protocol import Namespace, decode_event, submit_execute  # noqa: E402
+from workers.protocol import (Namespace, decode_event, submit_execute,  # noqa: E402
+                              submit_session_command)
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -57,7 +60,7 @@ class WorkerPath:
         env = {**os.environ, "PYTHONPATH": str(REPO), "CAMPFIRE_BROKER_URL": REDIS_URL,
                "CAMPFIRE_REDIS_PREFIX": self.prefix, "CAMPFIRE_QUEUE_PREFIX": f"{self.prefix}.",
                "CAMPFIRE_BROKER_KEYPREFIX": f"{self.prefix}:", "CAMPFIRE_RUNTIME_DIR": tmp,
-               "CAMPFIRE_WARM_KERNELS": "1", "CAMPFIRE_IDLE_CULL": "0"}
+               "CAMPFIRE_WARM_KERNELS": "2", "CAMPFIRE_IDLE_CULL": "0"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-n",
              f"{self.prefix}@bench", "--without-mingle", "--without-gossip",
@@ -74,19 +77,36 @@ class WorkerPath:
                 raise SystemExit("the worker did not start")
             time.sleep(0.1)
 
-    def roundtrip(self) -> float:
+    def roundtrip(self, session: str | None = None, until: str = "finished") -> float:
+        """Seconds from submitting `1+1` to its `until` event on the stream."""
+        session = session or self.session
         began = time.perf_counter()
         execution = uuid.uuid4().hex
         submit_execute(self.redis, self.app.send_task, execution=execution,
-                       session=self.session, cell="bench", code="1+1", ns=self.ns)
-        key = self.ns.session_events(self.session)
+                       session=session, cell="bench", code="1+1", ns=self.ns)
+        key, last = self.ns.session_events(session), self.last if session == self.session \
+            else "0-0"
         while True:
-            for _key, entries in self.redis.xread({key: self.last}, block=10_000) or []:
+            for _key, entries in self.redis.xread({key: last}, block=10_000) or []:
                 for eid, entry in entries:
-                    self.last = eid
+                    last = eid
                     event = decode_event(eid, entry)
-                    if event["type"] == "finished" and event["execution"] == execution:
+                    if event["type"] == until and event["execution"] == execution:
+                        if session == self.session:
+                            self.last = last
                         return time.perf_counter() - began
+
+    def first_output_of_new_session(self) -> float:
+        """A new session's first output (its execute_result) with a warm kernel waiting."""
+        worker = f"{self.prefix}@bench"
+        while json.loads(self.redis.hget(self.ns.worker_info(worker), "info"))[
+                "kernels"]["warm"] < 1:
+            time.sleep(0.05)
+        session = f"s-{uuid.uuid4().hex[:8]}"
+        seconds = self.roundtrip(session, until="execute_result")
+        submit_session_command(self.redis, self.app.send_task, "workers.shutdown", session,
+                               ns=self.ns)
+        return seconds
 
     def close(self) -> None:
         self.proc.terminate()
@@ -101,13 +121,14 @@ def summary(name: str, samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     p50 = statistics.median(ordered) * 1000
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
-    print(f"{name:>8}: p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   ({len(samples)} runs)")
+    print(f"{name}: p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   ({len(samples)} runs)")
     return p50, p99
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--new-sessions", type=int, default=10)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cfbench") as tmp:
         config = WorkerConfig.from_env({"CAMPFIRE_RUNTIME_DIR": tmp})
@@ -121,12 +142,14 @@ def main() -> None:
             for _ in range(args.runs):
                 raw.append(raw_roundtrip(kernel))
                 through.append(worker.roundtrip())
+            fresh = [worker.first_output_of_new_session() for _ in range(args.new_sessions)]
         finally:
             worker.close()
             kernel.shutdown(now=True)
-    raw_p50, _ = summary("raw", raw)
-    worker_p50, _ = summary("worker", through)
+    raw_p50, _ = summary("raw     ", raw)
+    worker_p50, _ = summary("worker  ", through)
     print(f"   ratio: worker p50 / raw p50 = {worker_p50 / raw_p50:.2f}")
+    summary("new session first output", fresh)
 
 
 if __name__ == "__main__":
