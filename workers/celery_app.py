@@ -60,7 +60,22 @@ def current_runtime():
     return _runtime
 
 
-@signals.celeryd_after_setup.connect
+def _fatal(step: str):
+    """Celery logs and swallows exceptions of signal handlers; a worker that could not set up
+    its runtime must not consume (it would accept runs it cannot run), so it exits instead."""
+    def wrap(handler):
+        def run(*args, **kwargs):
+            try:
+                return handler(*args, **kwargs)
+            except Exception as exc:
+                logs.get("celery_app").exception("worker.setup_failed", step=step)
+                raise SystemExit(f"campfire worker could not {step}: {exc}") from exc
+        return run
+    return wrap
+
+
+@signals.celeryd_after_setup.connect(weak=False)
+@_fatal("set up")
 def _setup(sender, instance, **_):
     """Consume the pool queues (`-Q`, else CAMPFIRE_WORKER_QUEUES) and this worker's own
     queue; build its runtime."""
@@ -77,16 +92,18 @@ def _setup(sender, instance, **_):
     for queue in queues:  # each bound to its own direct exchange, as send_task(queue=) declares
         instance.app.amqp.queues.select_add(Queue(queue, Exchange(queue, "direct"), queue))
     client = redis_lib.Redis.from_url(config.redis_url, decode_responses=True)
-    _runtime = WorkerRuntime(config, sender, app, client, queues)
-    _runtime.recover()
+    runtime = WorkerRuntime(config, sender, app, client, queues)
+    runtime.recover()
+    _runtime = runtime
 
 
-@signals.worker_ready.connect
+@signals.worker_ready.connect(weak=False)
+@_fatal("start")
 def _ready(**_):
     current_runtime().start()
 
 
-@signals.worker_shutdown.connect
+@signals.worker_shutdown.connect(weak=False)
 def _shutdown(**_):
     if _runtime is not None:
         _runtime.stop()

@@ -43,8 +43,13 @@ def _accept(cls, payload, accept) -> str:
         raise Reject("redis unavailable", requeue=True)
     except Exception as exc:  # a bug: tell the user rather than leave the run queued forever
         log.exception("task.failed", execution=request.execution)
-        if isinstance(request, ExecuteRequest):
-            current_runtime().fail_execute(request, f"worker error: {exc!r}")
+        try:
+            if isinstance(request, ExecuteRequest):
+                current_runtime().fail_execute(request, f"worker error: {exc!r}")
+        except Exception:  # cannot even report it: keep the message rather than lose the run
+            log.exception("task.report_failed", execution=request.execution)
+            time.sleep(1)
+            raise Reject("worker error", requeue=True)
         return "failed"
 
 
