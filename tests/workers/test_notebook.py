@@ -1,0 +1,77 @@
+"""workers.run_notebook: a whole notebook in a fresh kernel, streamed per cell, recorded whole."""
+from __future__ import annotations
+
+import uuid
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from workers.protocol import TASK_RUN_NOTEBOOK, NotebookRequest
+
+
+def run_notebook(stack, session: str, nb) -> str:
+    execution = uuid.uuid4().hex
+    request = NotebookRequest(execution=execution, session=session,
+                              notebook=nbformat.from_dict(nb))
+    stack.app.send_task(TASK_RUN_NOTEBOOK, args=[request.to_dict()],
+                        queue=stack.ns.pool_queue("cpu"), task_id=execution)
+    return execution
+
+
+def notebook_end(stack, session: str, execution: str) -> dict:
+    events = stack.wait_events(session, lambda evs: any(
+        e["type"] == "finished" and e["cell"] is None for e in evs), timeout=60)
+    return next(e for e in events if e["type"] == "finished" and e["cell"] is None
+                and e["execution"] == execution)
+
+
+def test_notebook_runs_and_reports_each_cell(stack):
+    session = f"nb-{uuid.uuid4().hex[:8]}"
+    nb = new_notebook(cells=[new_markdown_cell("# A tutorial"),
+                             new_code_cell("x = 2\nprint('hello')"),
+                             new_code_cell("x * 21")])
+    execution = run_notebook(stack, session, nb)
+    end = notebook_end(stack, session, execution)
+    assert end["data"]["status"] == "ok" and end["data"]["scope"] == "notebook"
+    code_ids = [c["id"] for c in nb.cells[1:]]
+    streams = [e for e in stack.of(session, execution, "stream")]
+    assert streams[0]["cell"] == code_ids[0] and streams[0]["data"]["text"] == "hello\n"
+    per_cell = [(e["cell"], e["data"]["status"]) for e in stack.of(session, execution, "finished")
+                if e["data"].get("scope") == "cell"]
+    assert per_cell == [(code_ids[0], "ok"), (code_ids[1], "ok")]
+    record = stack.records(execution)[0]
+    assert record["task"] == "campfire.record_notebook_run" and record["status"] == "ok"
+    assert [c["status"] for c in record["cells"]] == ["ok", "ok"]
+    assert record["cells"][1]["outputs"][0]["data"]["text/plain"] == "42"
+    executed = nbformat.from_dict(record["notebook"])
+    nbformat.validate(executed)
+    assert executed.cells[2].outputs[0]["data"]["text/plain"] == "42"
+
+
+def test_failing_cell_is_reported_with_its_traceback_and_stops_the_run(stack):
+    session = f"nb-{uuid.uuid4().hex[:8]}"
+    nb = new_notebook(cells=[new_code_cell("print('before')"), new_code_cell("1 / 0"),
+                             new_code_cell("print('never')")])
+    execution = run_notebook(stack, session, nb)
+    assert notebook_end(stack, session, execution)["data"]["status"] == "error"
+    record = stack.records(execution)[0]
+    assert record["status"] == "error"
+    assert record["error"]["ename"] == "ZeroDivisionError"
+    assert record["error"]["cell"] == nb.cells[1]["id"]
+    assert "ZeroDivisionError" in record["error"]["traceback"]
+    assert [c["status"] for c in record["cells"]] == ["ok", "error", "not_run"]
+    error = record["cells"][1]["outputs"][0]
+    assert error["output_type"] == "error" and error["traceback"]
+    assert all(e["cell"] != nb.cells[2]["id"] for e in stack.events(session))
+
+
+def test_invalid_notebook_is_an_error_not_a_crash(stack, session):
+    bogus = {"cells": [{"cell_type": "code", "source": 42}], "metadata": {},
+             "nbformat": 4, "nbformat_minor": 5}
+    execution = uuid.uuid4().hex
+    stack.app.send_task(TASK_RUN_NOTEBOOK, args=[{"execution": execution, "session": session,
+                                                  "notebook": bogus}],
+                        queue=stack.ns.pool_queue("cpu"), task_id=execution)
+    end = notebook_end(stack, session, execution)
+    assert end["data"]["status"] == "error" and "invalid notebook" in end["data"]["message"]
+    assert stack.printed(session, "print('still serving')") == "still serving\n"

@@ -1,0 +1,176 @@
+"""Run one cell on a kernel: forward its iopub messages as they arrive, enforce its limits.
+
+Only iopub messages whose parent is this cell's execute request count (a timed-out cell's late
+output must not leak into the next cell). The kernel's death is noticed by polling its process
+while no message arrives: a kernel killed by a signal or the OOM killer never sends `idle`.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from . import logs
+from .kernel import Kernel
+from .outputs import OUTPUT_MSGS, CellOutputs, OutputBudget, gate, with_display_id
+from .protocol import (EV_CLEAR, EV_STARTED, EV_STREAM, ERROR, INTERRUPTED, KERNEL_DIED, OK,
+                       TIMED_OUT)
+
+log = logs.get("cellrun")
+
+Emit = Callable[[str, dict], None]  # (event type, data) -> appended to the session stream
+REPLY_WAIT = 5.0
+
+
+@dataclass
+class CellResult:
+    status: str
+    execution_count: int | None
+    outputs: list
+    started: float | None           # epoch seconds when the request was sent
+    duration: float | None
+    message: str = ""
+    truncated: bool = False
+    kernel_gone: bool = False       # the kernel is dead or stuck: the session needs a new one
+    error: dict | None = field(default=None)
+
+
+class _Cell:
+    def __init__(self, kernel: Kernel, emit: Emit, output_limit: int) -> None:
+        self.kernel = kernel
+        self.emit = emit
+        self.outputs = CellOutputs()
+        self.budget = OutputBudget(output_limit)
+        self.execution_count: int | None = None
+        self.started_sent = False
+
+    def notice(self, text: str) -> None:
+        output = {"output_type": "stream", "name": "stderr", "text": text}
+        self.outputs.append(output)
+        self.emit(EV_STREAM, output)
+
+    def started(self) -> None:
+        if not self.started_sent:
+            self.started_sent = True
+            self.emit(EV_STARTED, {"execution_count": self.execution_count})
+
+    def handle(self, msg: dict) -> bool:
+        """Apply one iopub message of this cell; True once the kernel is idle again."""
+        kind, content = msg.get("msg_type"), msg.get("content")
+        if not isinstance(content, dict):  # user code can send anything on iopub
+            return False
+        if kind == "status":
+            return content.get("execution_state") == "idle"
+        if kind == "execute_input":
+            self.execution_count = _count(content.get("execution_count"))
+            self.started()
+        elif kind == "clear_output":
+            wait = bool(content.get("wait", False))
+            self.outputs.clear(wait)
+            self.emit(EV_CLEAR, {"wait": wait})
+        elif kind in OUTPUT_MSGS:
+            self._output(msg)
+        return False
+
+    def _output(self, msg: dict) -> None:
+        if msg["msg_type"] == "execute_result":
+            self.execution_count = _count(msg["content"].get("execution_count")) \
+                or self.execution_count
+        display_id, output, notice = gate(self.budget, msg)
+        if output is not None:
+            if msg["msg_type"] == "update_display_data":
+                self.outputs.update_display(display_id, output)
+            else:
+                self.outputs.append(output, display_id)
+            self.emit(msg["msg_type"], with_display_id(output, display_id))
+        if notice is not None:
+            self.outputs.append(notice)
+            self.emit(EV_STREAM, notice)
+
+
+def run_cell(kernel: Kernel, code: str, *, emit: Emit, timeout: float, output_limit: int,
+             interrupt_grace: float, interrupted: threading.Event, poll: float = 0.1
+             ) -> CellResult:
+    cell = _Cell(kernel, emit, output_limit)
+    began, wall = time.monotonic(), time.time()
+    msg_id = kernel.client.execute(code, store_history=True, allow_stdin=False,
+                                   stop_on_error=False)
+    interrupt_sent: float | None = None
+
+    def result(status: str, message: str = "", gone: bool = False, error=None) -> CellResult:
+        return CellResult(status=status, execution_count=cell.execution_count,
+                          outputs=cell.outputs.outputs, started=wall,
+                          duration=round(time.monotonic() - began, 4), message=message,
+                          truncated=cell.budget.truncated, kernel_gone=gone, error=error)
+
+    while True:
+        now = time.monotonic()
+        if interrupt_sent is None and now - began >= timeout:
+            log.info("cell.timeout", kernel=kernel.id, limit=timeout)
+            interrupt_sent = now
+            kernel.interrupt()
+        if interrupt_sent is not None and now - interrupt_sent >= interrupt_grace:
+            message = (f"cell stopped: it ran longer than the {timeout:g} s limit and did not "
+                       f"stop within {interrupt_grace:g} s of an interrupt; kernel restarted")
+            cell.notice(message + "\n")
+            return result(TIMED_OUT, message, gone=True)
+        try:
+            msg = kernel.client.get_iopub_msg(timeout=poll)
+        except queue.Empty:
+            if not kernel.is_alive():
+                return _died(cell, kernel, result)
+            continue
+        if _parent(msg) == msg_id and cell.handle(msg):
+            break
+
+    cell.started()
+    reply = _shell_reply(kernel, msg_id)
+    if reply is None and not kernel.is_alive():
+        return _died(cell, kernel, result)
+    content = (reply or {}).get("content")
+    content = content if isinstance(content, dict) else {}
+    cell.execution_count = _count(content.get("execution_count")) or cell.execution_count
+    if content.get("status", "ok") == "ok":
+        return result(OK)
+    error = {key: content.get(key) for key in ("ename", "evalue", "traceback")}
+    if interrupt_sent is not None:
+        message = f"cell stopped: it ran longer than the {timeout:g} s limit"
+        cell.notice(message + "\n")
+        return result(TIMED_OUT, message, error=error)
+    if content.get("ename") == "KeyboardInterrupt" or interrupted.is_set():
+        return result(INTERRUPTED, "interrupted", error=error)
+    return result(ERROR, error=error)
+
+
+def _died(cell: _Cell, kernel: Kernel, result) -> CellResult:
+    if kernel.killed_on_purpose:  # restart or shutdown asked for: not the user's code
+        return result(INTERRUPTED, "kernel restarted", gone=True)
+    message = f"kernel died unexpectedly ({kernel.exit_description()}); restarted"
+    log.warning("kernel.died", kernel=kernel.id, cause=kernel.exit_description())
+    cell.notice(message + "\n")
+    return result(KERNEL_DIED, message, gone=True)
+
+
+def _shell_reply(kernel: Kernel, msg_id: str) -> dict | None:
+    deadline = time.monotonic() + REPLY_WAIT
+    while time.monotonic() < deadline:
+        try:
+            reply = kernel.client.get_shell_msg(timeout=0.1)
+        except queue.Empty:
+            if not kernel.is_alive():
+                return None
+            continue
+        if _parent(reply) == msg_id:
+            return reply
+    return None
+
+
+def _parent(msg: dict) -> str | None:
+    header = msg.get("parent_header")
+    return header.get("msg_id") if isinstance(header, dict) else None
+
+
+def _count(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -1,0 +1,156 @@
+"""A cell's outputs as a notebook would store them, and the per-cell output byte cap.
+
+`CellOutputs` follows nbclient's semantics (nbclient/client.py `output`, `clear_output`,
+`_update_display_id`): clear_output(wait=True) clears just before the next output arrives;
+update_display_data replaces data and metadata of every output of this cell that was created with
+that display id; consecutive stream outputs of the same name are merged as Jupyter front ends do.
+"""
+from __future__ import annotations
+
+import json
+
+from nbformat.v4 import output_from_msg
+
+OUTPUT_MSGS = ("stream", "display_data", "execute_result", "error", "update_display_data")
+ERROR_LIMIT = 100_000  # an error output always gets through, but not an unbounded one
+
+
+def human_bytes(n: int) -> str:
+    for unit, size in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if n >= size:
+            return f"{n / size:g} {unit}"
+    return f"{n} bytes"
+
+
+def output_size(output: dict) -> int:
+    if output.get("output_type") == "stream":
+        return len(output.get("text", "").encode("utf-8", "replace"))
+    total = 0
+    for value in list(output.get("data", {}).values()) + [output.get("metadata", {})]:
+        total += len(value.encode("utf-8", "replace")) if isinstance(value, str) \
+            else len(json.dumps(value))
+    return total
+
+
+def _cut_utf8(text: str, max_bytes: int) -> str:
+    return text.encode("utf-8", "replace")[:max_bytes].decode("utf-8", "ignore")
+
+
+def _bounded_error(output: dict) -> dict:
+    if len(json.dumps(output)) <= ERROR_LIMIT:
+        return output
+    traceback = [_cut_utf8(line, 2000) for line in output.get("traceback", [])[-20:]]
+    return {**output, "evalue": _cut_utf8(output.get("evalue", ""), 2000), "traceback": traceback}
+
+
+class OutputBudget:
+    """Counts the bytes a cell forwards; past the limit nothing more goes out but errors."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self.truncated = False
+
+    def admit(self, output: dict) -> tuple[dict | None, dict | None]:
+        """(what to forward or None, the one-time truncation notice or None)."""
+        if output.get("output_type") == "error":
+            return _bounded_error(output), None
+        if self.truncated:
+            return None, None
+        size = output_size(output)
+        if self.used + size <= self.limit:
+            self.used += size
+            return output, None
+        self.truncated = True
+        room = self.limit - self.used
+        self.used = self.limit
+        kept = None
+        if output.get("output_type") == "stream" and room > 0:
+            kept = {**output, "text": _cut_utf8(output["text"], room)}
+        return kept, self.notice()
+
+    def notice(self) -> dict:
+        text = f"\noutput truncated: the cell printed more than {human_bytes(self.limit)}\n"
+        return {"output_type": "stream", "name": "stderr", "text": text}
+
+
+def gate(budget: OutputBudget, msg: dict) -> tuple[str | None, dict | None, dict | None]:
+    """For an output iopub message: (its display id, the output to forward or None, the
+    truncation notice or None). update_display_data becomes its replacement display_data."""
+    content = msg["content"]
+    transient = content.get("transient")
+    display_id = transient.get("display_id") if isinstance(transient, dict) else None
+    display_id = display_id if isinstance(display_id, str) else None
+    try:
+        if msg["msg_type"] == "update_display_data":
+            if not display_id:
+                return None, None, None
+            candidate = dict(output_from_msg({**msg, "header": {**msg["header"],
+                                                                "msg_type": "display_data"}}))
+        else:
+            candidate = dict(output_from_msg(msg))
+    except Exception:  # the kernel runs user code: a malformed message is dropped, not fatal
+        return None, None, None
+    return (display_id, *budget.admit(candidate))
+
+
+def with_display_id(output: dict, display_id: str | None) -> dict:
+    """Events carry the display id the way Jupyter messages do, so a browser can apply updates;
+    stored outputs (the record task's) never carry it."""
+    return {**output, "transient": {"display_id": display_id}} if display_id else output
+
+
+class CellOutputs:
+    def __init__(self) -> None:
+        self.outputs: list[dict] = []
+        self._clear_pending = False
+        self._displays: dict[str, list[int]] = {}
+
+    def append(self, output: dict, display_id: str | None = None) -> None:
+        if self._clear_pending:
+            self._clear_now()
+        if display_id:
+            self._displays.setdefault(display_id, []).append(len(self.outputs))
+        last = self.outputs[-1] if self.outputs else None
+        if (not display_id and output.get("output_type") == "stream" and last is not None
+                and last.get("output_type") == "stream" and last.get("name") == output.get("name")):
+            self.outputs[-1] = {**last, "text": last["text"] + output["text"]}
+        else:
+            self.outputs.append(dict(output))
+
+    def clear(self, wait: bool) -> None:
+        if wait:
+            self._clear_pending = True
+        else:
+            self._clear_now()
+
+    def _clear_now(self) -> None:
+        self.outputs = []
+        self._displays = {}
+        self._clear_pending = False
+
+    def update_display(self, display_id: str, output: dict) -> bool:
+        """Apply an update to this cell's outputs; False when the display lives elsewhere."""
+        indexes = self._displays.get(display_id)
+        if not indexes:
+            return False
+        for index in indexes:
+            self.outputs[index] = {**self.outputs[index], "data": output.get("data", {}),
+                                   "metadata": output.get("metadata", {})}
+        return True
+
+
+def replay(events) -> list[dict]:
+    """Rebuild a cell's outputs from its stream events (for a run whose worker died: the
+    events it streamed survive in Redis, its in-memory output list does not)."""
+    cell = CellOutputs()
+    for event in events:
+        kind, data = event["type"], dict(event["data"])
+        display_id = (data.pop("transient", None) or {}).get("display_id")
+        if kind == "clear_output":
+            cell.clear(bool(data.get("wait")))
+        elif kind == "update_display_data":
+            cell.update_display(display_id, data)
+        elif kind in ("stream", "display_data", "execute_result", "error"):
+            cell.append(data, display_id)
+    return cell.outputs
