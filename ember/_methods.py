@@ -1,0 +1,83 @@
+"""Attach ops to ``Tensor``: every operator and method is bound here, in one place.
+
+Operators point straight at the op functions (no wrapper layer), so ``a * b`` costs one Python call
+before NumPy. Reflected operators swap the operands.
+"""
+from .ops import conversion, elementwise as ew, indexing, inplace, linalg, reduction as red, shape, unary
+from .tensor import Tensor
+
+
+def _reflected(fn):
+    def r(self, other):
+        return fn(other, self)
+    r.__name__ = "r" + fn.__name__
+    return r
+
+
+def _comparison(fn):
+    # ``t == None`` and friends must not raise: fall back to Python's identity comparison
+    def cmp(self, other):
+        try:
+            return fn(self, other)
+        except TypeError:
+            return NotImplemented
+    cmp.__name__ = fn.__name__
+    return cmp
+
+
+def _where(self, condition, other):
+    return ew.where(condition, self, other)
+
+
+def _matmul_reflected(self, other):
+    from .creation import as_tensor
+    return linalg.matmul(as_tensor(other), self)
+
+
+OPERATORS = {
+    "__add__": ew.add, "__radd__": ew.add, "__iadd__": inplace.add_,
+    "__sub__": ew.sub, "__rsub__": ew.rsub, "__isub__": inplace.sub_,
+    "__mul__": ew.mul, "__rmul__": ew.mul, "__imul__": inplace.mul_,
+    "__truediv__": ew.div, "__rtruediv__": ew.rdiv, "__itruediv__": inplace.div_,
+    "__floordiv__": ew.floor_divide, "__rfloordiv__": _reflected(ew.floor_divide),
+    "__mod__": ew.remainder, "__rmod__": _reflected(ew.remainder),
+    "__pow__": ew.pow, "__rpow__": ew.rpow, "__ipow__": inplace.pow_,
+    "__matmul__": linalg.matmul, "__rmatmul__": _matmul_reflected,
+    "__neg__": unary.neg, "__pos__": unary.positive, "__abs__": unary.abs, "__invert__": ew.bitwise_not,
+    "__and__": ew.bitwise_and, "__rand__": ew.bitwise_and, "__or__": ew.bitwise_or, "__ror__": ew.bitwise_or,
+    "__xor__": ew.bitwise_xor, "__rxor__": ew.bitwise_xor,
+    "__eq__": _comparison(ew.eq), "__ne__": _comparison(ew.ne), "__lt__": _comparison(ew.lt),
+    "__le__": _comparison(ew.le), "__gt__": _comparison(ew.gt), "__ge__": _comparison(ew.ge),
+    "__getitem__": indexing.getitem, "__setitem__": indexing.setitem,
+}
+
+_ALIASES = {
+    "greater": ew.gt, "greater_equal": ew.ge, "less": ew.lt, "less_equal": ew.le, "not_equal": ew.ne,
+    "multiply": ew.mul, "subtract": ew.sub, "divide": ew.div, "absolute": unary.abs, "arctan": unary.atan,
+    "arcsin": unary.asin, "arccos": unary.acos, "clamp_min": lambda s, m: ew.clamp(s, min=m),
+    "clamp_max": lambda s, m: ew.clamp(s, max=m), "where": _where, "concat": shape.cat,
+}
+
+_PROPERTIES = {"T": shape.T, "mT": shape.mT}
+
+_SKIP = {"where", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "broadcast_tensors", "einsum",
+         "scatter_rows", "atleast_1d", "atleast_2d", "T", "mT", "rsub", "rdiv", "rpow", "bool", "int", "float",
+         "type"}
+
+
+def install():
+    for name, fn in OPERATORS.items():
+        setattr(Tensor, name, fn)
+    for module in (ew, unary, red, shape, indexing, linalg, conversion, inplace):
+        for name in module.__all__:
+            if name not in _SKIP and not hasattr(Tensor, name):
+                setattr(Tensor, name, getattr(module, name))
+    for name in ("bool", "int", "float", "type"):
+        setattr(Tensor, name, getattr(conversion, name))
+    for name, fn in _ALIASES.items():
+        setattr(Tensor, name, fn)
+    for name, fn in _PROPERTIES.items():
+        setattr(Tensor, name, property(fn))
+    from .creation import new_methods
+    for name, fn in new_methods().items():
+        setattr(Tensor, name, fn)
