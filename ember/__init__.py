@@ -7,9 +7,14 @@
 
 Names and semantics follow PyTorch (``ember.tensor``, ``ember.no_grad``, ``x.backward()``...).
 """
+import warnings as _warnings
+
 from ._malloc import tune_malloc as _tune_malloc
 
 _tune_malloc()
+# PyTorch gives inf/nan silently; NumPy's floating-point RuntimeWarnings raised inside ember's own
+# kernels would only confuse learners (user code calling NumPy directly still warns)
+_warnings.filterwarnings("ignore", message=".*encountered in", category=RuntimeWarning, module=r"ember(\.|$)")
 
 from . import autograd, dtypes  # noqa: E402
 from ._methods import install as _install  # noqa: E402

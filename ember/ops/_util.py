@@ -6,7 +6,7 @@ from ..autograd.grad_mode import state as grad_state
 from ..backend import check_same_device, cpu
 from ..tensor import Tensor, edge, make, make_view
 
-__all__ = ["sum_to", "broadcastable_to", "norm_dim", "norm_dims", "operands", "as_tensor_arg", "new_node", "record",
+__all__ = ["sum_to", "broadcastable_to", "check_broadcast", "norm_dim", "norm_dims", "operands", "as_tensor_arg", "new_node", "record",
            "grad_state", "Tensor", "edge", "make", "make_view", "save_versions"]
 
 _new = object.__new__
@@ -61,6 +61,23 @@ def norm_dims(dim, ndim):
     return tuple(sorted(dims)) if ndim else ()
 
 
+_broadcast_ok = set()
+
+
+def check_broadcast(xs, ys):
+    """Raise PyTorch's error if shapes ``xs`` and ``ys`` don't broadcast (cached per shape pair)."""
+    key = (xs, ys)
+    if key in _broadcast_ok:
+        return
+    for i, (a, b) in enumerate(zip(reversed(xs), reversed(ys))):
+        if a != b and a != 1 and b != 1:
+            d = max(len(xs), len(ys)) - 1 - i
+            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton "
+                               f"dimension {d}")
+    if len(_broadcast_ok) < 4096:
+        _broadcast_ok.add(key)
+
+
 def _group(x):
     return 1 if x._array.ndim == 0 else 0
 
@@ -76,6 +93,8 @@ def operands(a, b, op):
         x, y = a._array, b._array
         if a._device is not b._device:
             check_same_device(op, a._device, b._device)
+        if x.shape != y.shape:
+            check_broadcast(x.shape, y.shape)
         if x.dtype is y.dtype:
             return x, y, a._device
         rt = _dt.binary_result_type(_dt._BY_NP[x.dtype], _group(a), _dt._BY_NP[y.dtype], _group(b)).np
@@ -142,7 +161,7 @@ def save_versions(*tensors):
     return tuple(out)
 
 
-def record(out, cls, inputs, versions=None, **attrs):
+def record(out, cls, inputs, versions=None, /, **attrs):
     """Attach a new ``cls`` node to ``out`` if grad mode is on and one of ``inputs`` requires grad.
 
     ``inputs`` holds the op's inputs in backward order (``None`` or non-tensors get no edge);

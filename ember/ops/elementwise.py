@@ -68,7 +68,7 @@ def _prep(a, b, op):
     # fast path: two plain tensors of one dtype on one device
     if a.__class__ is Tensor and b.__class__ is Tensor:
         x, y = a._array, b._array
-        if x.dtype is y.dtype and a._device is b._device:
+        if x.dtype is y.dtype and a._device is b._device and x.shape == y.shape:
             return x, y, a._device
     return operands(a, b, op)
 

@@ -31,9 +31,10 @@ def _expand(g, node):
     return out
 
 
-def _record(cls, out, input, axes, **saved):
+def _record(cls, out, input, axes, versions=None, /, **saved):
     shape = input._array.shape
-    versions = (input._vc, input._vc[0], input._array) if "x" in saved else (() if saved else None)
+    if versions is None:
+        versions = (input._vc, input._vc[0], input._array) if "x" in saved else (() if saved else None)
     return record(out, cls, (input,), versions, shape=shape, kshape=_keep_shape(shape, axes), **saved)
 
 
@@ -148,8 +149,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     r = np.multiply.reduce(x, axis=axes, keepdims=keepdim)
     out = _wrap(r, input._device)
     if input._requires_grad:
-        _record(ProdBackward0, out, input, axes, x=x, out=out._array, axes=axes)
-        out.grad_fn._versions += (out._vc, 0, out._array)
+        _record(ProdBackward0, out, input, axes, (input._vc, input._vc[0], x, out._vc, 0, out._array), x=x,
+                out=out._array, axes=axes)
     return out
 
 
@@ -226,7 +227,6 @@ def _extreme(input, dim, keepdim, reduce_fn, arg_fn, full_cls, dim_cls, name, re
     out = _wrap(vals, input._device)
     if input._requires_grad:
         _record(dim_cls, out, input, (d,), idx=idx, dim=d)
-        out.grad_fn._versions = ()
     return ret(out, _wrap(idx.astype(np.int64, copy=False), input._device))
 
 
@@ -548,6 +548,8 @@ class CumsumBackward0(Node):
 
     def backward(self, g):
         d = self.dim
+        if g.ndim == 0:
+            return (g.copy(),)
         return (np.flip(np.cumsum(np.flip(g, d), axis=d), d).copy(),)
 
 

@@ -345,8 +345,8 @@ class CatBackward0(Node):
         idx = [slice(None)] * g.ndim
         out = []
         for e, (lo, hi) in zip(self._next, b):
-            if e is None:
-                out.append(None)
+            if e is None or hi is None:     # hi None: a skipped legacy empty 1-D input
+                out.append(None if e is None else np.zeros((0,), g.dtype))
                 continue
             idx[d] = slice(lo, hi)
             out.append(g[tuple(idx)])
@@ -398,9 +398,11 @@ def cat(tensors, dim=0):
     r = np.concatenate([arrays[i] for i in keep], axis=d)
     bounds, pos = [], 0
     for i, a in enumerate(arrays):
-        n = a.shape[d] if i in keep else 0
-        bounds.append((pos, pos + n))
-        pos += n
+        if i not in keep:
+            bounds.append((pos, None))
+            continue
+        bounds.append((pos, pos + a.shape[d]))
+        pos += a.shape[d]
     out = make(r, tensors[0]._device)
     return _record_multi_in(CatBackward0, out, tensors, dim=d, bounds=bounds)
 
