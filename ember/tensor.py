@@ -221,8 +221,8 @@ class Tensor:
 
     def __bool__(self):
         if self._array.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {'no' if self._array.size == 0 else 'more than one'}"
-                               f" value{'s' if self._array.size != 1 else ''} is ambiguous")
+            many = "no values" if self._array.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {many} is ambiguous")
         return bool(self._array.reshape(()))
 
     def __float__(self):

@@ -50,12 +50,12 @@ class FunctionCtx:
 
     @property
     def saved_tensors(self):
-        saved = getattr(self, "_saved_tensors", None)
-        if saved is None:
-            return ()
         if self._versions is FREED:
             from .engine import _FREED_MSG
             raise RuntimeError(_FREED_MSG)
+        saved = getattr(self, "_saved_tensors", None)
+        if saved is None:
+            return ()
         if self._versions:
             from .engine import _check_versions
             _check_versions(self, self._versions)

@@ -46,23 +46,36 @@ class _Mode:
     def clone(self):
         return type(self)()
 
+    def _wrap_generator(self, fn):
+        """Run each step of a generator in this mode, but yield to the caller outside it."""
+        @functools.wraps(fn)
+        def gen_wrapper(*args, **kwargs):
+            gen = fn(*args, **kwargs)
+            try:
+                with self.clone():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with self.clone():
+                            gen.close()
+                        raise
+                    except BaseException as exc:
+                        with self.clone():
+                            response = gen.throw(exc)
+                    else:
+                        with self.clone():
+                            response = gen.send(request)
+            except StopIteration as stop:
+                return stop.value
+        return gen_wrapper
+
     def __call__(self, fn):
         if inspect.isclass(fn):
             raise TypeError(f"{type(self).__name__} cannot decorate a class; decorate its methods")
         if inspect.isgeneratorfunction(fn):
-            @functools.wraps(fn)
-            def gen_wrapper(*args, **kwargs):
-                gen = fn(*args, **kwargs)
-                with self.clone():
-                    value = next(gen)
-                while True:
-                    try:
-                        with self.clone():
-                            sent = yield value
-                            value = gen.send(sent)
-                    except StopIteration as stop:
-                        return stop.value
-            return gen_wrapper
+            return self._wrap_generator(fn)
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
