@@ -12,11 +12,18 @@ class GradcheckError(RuntimeError):
     """Raised by ``gradcheck`` when analytical and numerical gradients disagree."""
 
 
-def _outputs(fn, inputs):
+def _outputs(fn, inputs, keep=None):
+    """The tensor outputs of ``fn``; with ``keep``, only those at the given positions."""
     from ..tensor import Tensor
     out = fn(*inputs)
     outs = out if isinstance(out, (tuple, list)) else (out,)
-    return [o for o in outs if isinstance(o, Tensor)]
+    outs = [o for o in outs if isinstance(o, Tensor)]
+    return outs if keep is None else [outs[i] for i in keep]
+
+
+def _differentiable(fn, inputs):
+    """Positions of the outputs that require grad (others, like updated buffers, are not checked)."""
+    return [i for i, o in enumerate(_outputs(fn, inputs)) if o.requires_grad]
 
 
 def _diff_inputs(inputs):
@@ -24,13 +31,13 @@ def _diff_inputs(inputs):
     return [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
 
 
-def numerical_jacobian(fn, inputs, eps=1e-6):
+def numerical_jacobian(fn, inputs, eps=1e-6, keep=None):
     """Per (output, input) pair, a ``(out.numel(), in.numel())`` float64 array by central differences."""
     diff = _diff_inputs(inputs)
     prev = _grad_state.enabled
     _grad_state.enabled = False
     try:
-        outs0 = _outputs(fn, inputs)
+        outs0 = _outputs(fn, inputs, keep)
         jac = [[np.zeros((o._array.size, inputs[i]._array.size)) for i in diff] for o in outs0]
         for k, i in enumerate(diff):
             x = inputs[i]._array
@@ -40,9 +47,9 @@ def numerical_jacobian(fn, inputs, eps=1e-6):
             for j in range(flat.size):
                 orig = flat[j].item()
                 flat[j] = orig + eps
-                plus = [o._array.astype(np.float64).reshape(-1).copy() for o in _outputs(fn, inputs)]
+                plus = [o._array.astype(np.float64).reshape(-1).copy() for o in _outputs(fn, inputs, keep)]
                 flat[j] = orig - eps
-                minus = [o._array.astype(np.float64).reshape(-1).copy() for o in _outputs(fn, inputs)]
+                minus = [o._array.astype(np.float64).reshape(-1).copy() for o in _outputs(fn, inputs, keep)]
                 flat[j] = orig
                 for m in range(len(outs0)):
                     jac[m][k][:, j] = (plus[m] - minus[m]) / (2 * eps)
@@ -51,12 +58,12 @@ def numerical_jacobian(fn, inputs, eps=1e-6):
     return jac
 
 
-def analytical_jacobian(fn, inputs):
+def analytical_jacobian(fn, inputs, keep=None):
     """The same Jacobians from backward passes, one per output element (``autograd.grad``)."""
     from .engine import grad
     from ..tensor import make
     diff = _diff_inputs(inputs)
-    outs = _outputs(fn, inputs)
+    outs = _outputs(fn, inputs, keep)
     jac = [[np.zeros((o._array.size, inputs[i]._array.size)) for i in diff] for o in outs]
     for m, o in enumerate(outs):
         if not o.requires_grad:
@@ -93,8 +100,9 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         if inputs[i].dtype.name != "float64":
             warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point. gradcheck "
                           f"is only reliable in float64.", stacklevel=2)
-    num = numerical_jacobian(func, inputs, eps)
-    ana = analytical_jacobian(func, inputs)
+    keep = _differentiable(func, inputs)
+    num = numerical_jacobian(func, inputs, eps, keep)
+    ana = analytical_jacobian(func, inputs, keep)
     for m, (rows_n, rows_a) in enumerate(zip(num, ana)):
         for k, (n, a) in enumerate(zip(rows_n, rows_a)):
             bad = ~np.isclose(a, n, rtol=rtol, atol=atol, equal_nan=True)

@@ -46,6 +46,7 @@ class Op:
     tol: dict = None             # overrides per dtype name
     dtypes: tuple = ("float32", "float64")
     int_inputs: tuple = ()       # indices of inputs that are int64 index tensors (not differentiated)
+    const_inputs: tuple = ()     # indices of float inputs that never require grad (class weights...)
     make_int: object = None      # callable(shape, case, index, rng) -> int array for those inputs
     eps: float = 1e-6
 
@@ -75,7 +76,7 @@ def inputs(spec, case, dtype, rng=None):
 def _tensors(lib, arrays, spec, device, requires_grad):
     out = []
     for i, a in enumerate(arrays):
-        rg = requires_grad and i not in spec.int_inputs
+        rg = requires_grad and i not in spec.int_inputs and i not in spec.const_inputs
         if lib is torch:
             out.append(torch.tensor(a, requires_grad=rg))
         else:
