@@ -27,11 +27,15 @@ from .creation import *  # noqa: E402,F401,F403
 from .dtypes import (bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int,  # noqa: E402
                      int8, int16, int32, int64, long, promote_types, result_type, set_default_dtype, short, uint8)
 from .ops.conversion import type_as  # noqa: E402,F401
+from .ops.combine import *  # noqa: E402,F401,F403
+from .ops.compare import *  # noqa: E402,F401,F403
 from .ops.elementwise import *  # noqa: E402,F401,F403
 from .ops.indexing import *  # noqa: E402,F401,F403
 from .ops.linalg import *  # noqa: E402,F401,F403
 from .ops.reduction import *  # noqa: E402,F401,F403
 from .ops.shape import *  # noqa: E402,F401,F403
+from .ops.softmax import *  # noqa: E402,F401,F403
+from .ops.sorting import *  # noqa: E402,F401,F403
 from .ops.unary import *  # noqa: E402,F401,F403
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa
 from .tensor import Tensor  # noqa: E402

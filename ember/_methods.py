@@ -3,7 +3,8 @@
 Operators point straight at the op functions (no wrapper layer), so ``a * b`` costs one Python call
 before NumPy. Reflected operators swap the operands.
 """
-from .ops import conversion, elementwise as ew, indexing, inplace, linalg, reduction as red, shape, unary
+from .ops import combine, compare, conversion, elementwise as ew, indexing, inplace, linalg, reduction as red, shape, \
+    softmax, sorting, unary
 from .tensor import Tensor
 
 
@@ -43,19 +44,20 @@ OPERATORS = {
     "__mod__": ew.remainder, "__rmod__": _reflected(ew.remainder),
     "__pow__": ew.pow, "__rpow__": ew.rpow, "__ipow__": inplace.pow_,
     "__matmul__": linalg.matmul, "__rmatmul__": _matmul_reflected,
-    "__neg__": unary.neg, "__pos__": unary.positive, "__abs__": unary.abs, "__invert__": ew.bitwise_not,
-    "__and__": ew.bitwise_and, "__rand__": ew.bitwise_and, "__or__": ew.bitwise_or, "__ror__": ew.bitwise_or,
-    "__xor__": ew.bitwise_xor, "__rxor__": ew.bitwise_xor,
-    "__eq__": _comparison(ew.eq), "__ne__": _comparison(ew.ne), "__lt__": _comparison(ew.lt),
-    "__le__": _comparison(ew.le), "__gt__": _comparison(ew.gt), "__ge__": _comparison(ew.ge),
+    "__neg__": unary.neg, "__pos__": unary.positive, "__abs__": unary.abs, "__invert__": compare.bitwise_not,
+    "__and__": compare.bitwise_and, "__rand__": compare.bitwise_and, "__or__": compare.bitwise_or,
+    "__ror__": compare.bitwise_or, "__xor__": compare.bitwise_xor, "__rxor__": compare.bitwise_xor,
+    "__eq__": _comparison(compare.eq), "__ne__": _comparison(compare.ne), "__lt__": _comparison(compare.lt),
+    "__le__": _comparison(compare.le), "__gt__": _comparison(compare.gt), "__ge__": _comparison(compare.ge),
     "__getitem__": indexing.getitem, "__setitem__": indexing.setitem,
 }
 
 _ALIASES = {
-    "greater": ew.gt, "greater_equal": ew.ge, "less": ew.lt, "less_equal": ew.le, "not_equal": ew.ne,
+    "greater": compare.gt, "greater_equal": compare.ge, "less": compare.lt, "less_equal": compare.le,
+    "not_equal": compare.ne,
     "multiply": ew.mul, "subtract": ew.sub, "divide": ew.div, "absolute": unary.abs, "arctan": unary.atan,
     "arcsin": unary.asin, "arccos": unary.acos, "clamp_min": lambda s, m: ew.clamp(s, min=m),
-    "clamp_max": lambda s, m: ew.clamp(s, max=m), "where": _where, "concat": shape.cat,
+    "clamp_max": lambda s, m: ew.clamp(s, max=m), "where": _where, "concat": combine.cat,
 }
 
 _PROPERTIES = {"T": shape.T, "mT": shape.mT}
@@ -68,7 +70,7 @@ _SKIP = {"where", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "
 def install():
     for name, fn in OPERATORS.items():
         setattr(Tensor, name, fn)
-    for module in (ew, unary, red, shape, indexing, linalg, conversion, inplace):
+    for module in (ew, compare, unary, red, softmax, shape, combine, indexing, sorting, linalg, conversion, inplace):
         for name in module.__all__:
             if name not in _SKIP and not hasattr(Tensor, name):
                 setattr(Tensor, name, getattr(module, name))

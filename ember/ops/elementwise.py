@@ -11,9 +11,7 @@ from ._util import (Tensor, as_tensor_arg, edge, grad_state, make, new_node, ope
                     sum_to)
 
 __all__ = ["add", "sub", "mul", "div", "true_divide", "pow", "maximum", "minimum", "floor_divide", "remainder",
-           "rsub", "rdiv", "rpow", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
-           "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "where", "clamp", "clip",
-           "isnan", "isinf", "isfinite", "equal", "allclose", "isclose", "fmod", "atan2"]
+           "rsub", "rdiv", "rpow", "where", "clamp", "clip", "fmod", "atan2"]
 
 
 def _float_if_int(x):
@@ -384,84 +382,6 @@ def atan2(input, other):
     x, y, dev = _prep(input, other, "atan2")
     x, y = _float_if_int(np.asarray(x)), _float_if_int(np.asarray(y))
     return _binary(Atan2Backward0, input, other, x, y, np.arctan2(x, y), dev)
-
-
-# ---- comparisons and logic (no gradients) --------------------------------------------------------------
-
-def _nograd(fn, name):
-    def op(input, other):
-        x, y, dev = _prep(input, other, name)
-        return make(np.asarray(fn(x, y)), dev)
-    op.__name__ = name
-    op.__doc__ = f"Elementwise ``{name}`` returning a bool tensor (not differentiable)."
-    return op
-
-
-eq = _nograd(np.equal, "eq")
-ne = _nograd(np.not_equal, "ne")
-lt = _nograd(np.less, "lt")
-le = _nograd(np.less_equal, "le")
-gt = _nograd(np.greater, "gt")
-ge = _nograd(np.greater_equal, "ge")
-logical_and = _nograd(np.logical_and, "logical_and")
-logical_or = _nograd(np.logical_or, "logical_or")
-logical_xor = _nograd(np.logical_xor, "logical_xor")
-
-
-def _bitwise(fn, name):
-    def op(input, other):
-        x, y, dev = _prep(input, other, name)
-        for v in (x, y):
-            if _kind(v) == "f":
-                raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\': bitwise ops need integer or bool '
-                                   f"tensors")
-        return make(np.asarray(fn(x, y)), dev)
-    op.__name__ = name
-    op.__doc__ = f"Elementwise ``{name}`` of integer or bool tensors."
-    return op
-
-
-bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
-bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
-bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
-
-
-def bitwise_not(input):
-    """``~input`` for integer or bool tensors."""
-    if input._array.dtype.kind == "f":
-        raise RuntimeError("\"bitwise_not_cpu\" not implemented for 'Float': use logical_not for masks")
-    return make(np.invert(input._array), input._device)
-
-
-def logical_not(input):
-    """Elementwise NOT, as a bool tensor."""
-    return make(np.logical_not(input._array), input._device)
-
-
-def isnan(input):
-    return make(np.isnan(input._array), input._device)
-
-
-def isinf(input):
-    return make(np.isinf(input._array), input._device)
-
-
-def isfinite(input):
-    return make(np.isfinite(input._array), input._device)
-
-
-def equal(input, other):
-    """True if both tensors have the same shape and elements."""
-    return input._array.shape == other._array.shape and bool(np.array_equal(input._array, other._array))
-
-
-def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    x, y, dev = _prep(input, other, "isclose")
-    return make(np.asarray(np.isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan)), dev)
-
-
-def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return bool(isclose(input, other, rtol, atol, equal_nan)._array.all())
 
 
 # ---- where and clamp -----------------------------------------------------------------------------------

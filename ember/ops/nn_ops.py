@@ -20,7 +20,7 @@ from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross
                    mse_loss, nll_loss, smooth_l1_loss)
 from .normalization import batch_norm, group_norm, layer_norm
 from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
-from .reduction import log_softmax, softmax
+from .softmax import log_softmax, softmax
 from .unary import (elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, logsigmoid, mish, relu, relu6, selu,
                     sigmoid, silu, softplus, softsign, tanh, tanhshrink)
 from ._util import Tensor, make, record, save_versions

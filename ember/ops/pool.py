@@ -62,54 +62,81 @@ def _unbatched(fn, input, *args, **kwargs):
 
 # ---- max pooling ---------------------------------------------------------------------------------------
 
+def _tap(xp, i, j, s, d, o):
+    """The ``(N, C, OH, OW)`` strided view of kernel position ``(i, j)`` over all windows."""
+    r0, c0 = i * d[0], j * d[1]
+    return xp[:, :, r0:r0 + s[0] * (o[0] - 1) + 1:s[0], c0:c0 + s[1] * (o[1] - 1) + 1:s[1]]
+
+
+def _window_stack(x, xp, k, s, d, o, direct):
+    """``(kh*kw, N, C, OH, OW)``: slice ``i`` holds kernel position ``i`` of every window, contiguously."""
+    (kh, kw), (oh, ow) = k, o
+    n, c = x.shape[:2]
+    if direct:           # non-overlapping, unpadded: one transposing copy of a reshape
+        v = x[:, :, :oh * kh, :ow * kw].reshape(n, c, oh, kh, ow, kw).transpose(3, 5, 0, 1, 2, 4)
+        return np.ascontiguousarray(v).reshape(kh * kw, n, c, oh, ow)
+    out = np.empty((kh * kw, n, c, oh, ow), x.dtype)
+    for pos in range(kh * kw):
+        out[pos] = _tap(xp, pos // kw, pos % kw, s, d, o)
+    return out
+
+
 class MaxPool2DWithIndicesBackward0(Node):
-    __slots__ = ("flat", "xshape", "unique")
-    _saved = ("flat",)
+    """Each window's gradient goes to its (first) maximum: one masked product per kernel position."""
+    __slots__ = ("arg", "xshape", "k", "s", "p", "d", "direct", "padded")
+    _saved = ("arg",)
     _fresh = True
 
     def backward(self, g):
         n, c, h, w = self.xshape
-        flat = self.flat                                  # (N*C, OH*OW) flat indices into H*W
-        g2 = g.reshape(n * c, -1)
-        if self.unique:
-            out = np.zeros((n * c, h * w), g.dtype)
-            np.put_along_axis(out, flat, g2, axis=1)
-        else:
-            offsets = (np.arange(n * c) * (h * w))[:, None]
-            out = np.bincount((flat + offsets).ravel(), weights=g2.ravel(), minlength=n * c * h * w)
-            out = out.astype(g.dtype, copy=False)
-        return (out.reshape(self.xshape),)
+        (kh, kw), (ph, pw) = self.k, self.p
+        o = g.shape[2:]
+        arg = self.arg
+        if self.direct:      # disjoint windows tile the input: write each position's share in place
+            cover = (o[0] * kh, o[1] * kw) == (h, w)
+            gx = (np.empty if cover else np.zeros)(self.xshape, g.dtype)
+            for i in range(kh * kw):
+                np.multiply(arg == i, g, out=_tap(gx, i // kw, i % kw, self.s, self.d, o))
+            return (gx,)
+        gxp = np.zeros((n, c) + self.padded, g.dtype)
+        for i in range(kh * kw):
+            _tap(gxp, i // kw, i % kw, self.s, self.d, o)[...] += (arg == i) * g
+        return (np.ascontiguousarray(gxp[:, :, ph:ph + h, pw:pw + w]),)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """Max over ``kernel_size`` windows of ``(N, C, H, W)`` (or ``(C, H, W)``); ``return_indices`` gives flat
-    ``H*W`` positions, as PyTorch does."""
+    ``H*W`` positions, as PyTorch does. NaN propagates."""
     if input._array.ndim == 3:
         return _unbatched(max_pool2d, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
     x = input._array
     k, s, p, d, o = _geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
-    n, c, h, w = x.shape
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = k, s, p, d, o
+    kw, (ph, pw) = k[1], p
     fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
     xp = _padded(x, ph, pw, k, s, d, o, fill)
-    if (sh, sw) == (kh, kw) and (dh, dw) == (1, 1) and xp is x:
-        # non-overlapping windows: a reshape instead of a strided view
-        win = x[:, :, :oh * kh, :ow * kw].reshape(n, c, oh, kh, ow, kw).transpose(0, 1, 2, 4, 3, 5)
-    else:
-        win = windows(xp, kh, kw, sh, sw, dh, dw, oh, ow)
-    win = win.reshape(n, c, oh, ow, kh * kw)
-    arg = win.argmax(axis=-1)
-    vals = np.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
-    # flat index of each maximum in the unpadded input
-    rows = np.arange(oh)[:, None] * sh - ph + (arg // kw) * dh
-    cols = np.arange(ow)[None, :] * sw - pw + (arg % kw) * dw
-    flat = (rows * w + cols).reshape(n * c, oh * ow)
-    out = make(vals, input._device)
-    unique = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
-    record(out, MaxPool2DWithIndicesBackward0, (input,), (), flat=flat, xshape=x.shape, unique=unique)
+    direct = s == k and d == (1, 1) and xp is x
+    win = _window_stack(x, xp, k, s, d, o, direct)
+    best = win.max(axis=0)
+    hit = win == best
+    if x.dtype.kind == "f" and np.isnan(best).any():
+        hit |= np.isnan(win)
+    arg = _first_true(hit)            # the first maximum of each window: PyTorch's tie rule
+    out = make(best, input._device)
+    record(out, MaxPool2DWithIndicesBackward0, (input,), (), arg=arg, xshape=x.shape, k=k, s=s, p=p, d=d,
+           direct=direct, padded=xp.shape[2:])
     if return_indices:
-        return out, make(flat.reshape(n, c, oh, ow).astype(np.int64), input._device)
+        rows = np.arange(o[0])[:, None] * s[0] - ph + (arg // kw) * d[0]
+        cols = np.arange(o[1])[None, :] * s[1] - pw + (arg % kw) * d[1]
+        return out, make((rows * x.shape[3] + cols).astype(np.int64), input._device)
     return out
+
+
+def _first_true(hit):
+    """Index of the first True along axis 0 (every column has one): ``K - max(hit * (K - k))``."""
+    k = hit.shape[0]
+    dt = np.uint8 if k < 256 else np.int32
+    weights = (k - np.arange(k, dtype=dt)).reshape((k,) + (1,) * (hit.ndim - 1))
+    return (k - (hit * weights).max(axis=0)).astype(np.int16 if k > 127 else np.int8)
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):

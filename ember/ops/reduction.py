@@ -11,8 +11,7 @@ from ..autograd.node import Node
 from ._util import Tensor, make, norm_dim, norm_dims, record
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "var_mean",
-           "std_mean", "logsumexp", "norm", "cumsum", "cumprod", "softmax", "log_softmax", "all", "any",
-           "count_nonzero", "aminmax"]
+           "std_mean", "norm", "cumsum", "cumprod", "all", "any", "count_nonzero", "aminmax"]
 
 _max, _min, _sum, _all, _any = max, min, sum, all, any
 return_max = namedtuple("max", ["values", "indices"])
@@ -93,14 +92,19 @@ class MeanBackward1(MeanBackward0):
     __slots__ = ()
 
 
-def _float_input(input, op, dtype=None):
+def float_input(input, dtype=None, message=None):
+    """``input``'s array (cast to ``dtype`` if given), or ``message`` raised for non-float input."""
     x = input._array
     if dtype is not None:
-        return x.astype(_dt.as_dtype(dtype).np)
+        x = x.astype(_dt.as_dtype(dtype).np)
     if x.dtype.kind != "f":
-        raise RuntimeError(f"{op}(): could not infer output dtype. Input dtype must be either a floating point or "
-                           f"complex dtype. Got: {input.dtype._short}")
+        raise RuntimeError(message)
     return x
+
+
+def _float_input(input, op, dtype=None):
+    return float_input(input, dtype, f"{op}(): could not infer output dtype. Input dtype must be either a floating "
+                                     f"point or complex dtype. Got: {input.dtype._short}")
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
@@ -336,9 +340,10 @@ class StdBackward0(Node):
     _fresh = True
 
     def backward(self, g):
+        out = self.out.reshape(self.kshape)
         with np.errstate(divide="ignore", invalid="ignore"):
-            scale = g.reshape(self.kshape) / (self.out.reshape(self.kshape) * self.denom)
-        return (scale * (self.x - self.mu),)
+            scale = np.where(out == 0, 0, g.reshape(self.kshape) / (out * self.denom))   # PyTorch: 0 where std is 0
+        return ((scale * (self.x - self.mu)).astype(self.x.dtype, copy=False),)
 
 
 def _correction(unbiased, correction):
@@ -390,94 +395,6 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
-# ---- logsumexp, softmax, log_softmax -------------------------------------------------------------------
-
-class LogsumexpBackward0(Node):
-    __slots__ = ("shape", "kshape", "x", "out")
-    _saved = ("x", "out")
-    _fresh = True
-
-    def backward(self, g):
-        return (g.reshape(self.kshape) * np.exp(self.x - self.out.reshape(self.kshape)),)
-
-
-def _lse(x, axes):
-    m = np.max(x, axis=axes, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)
-    return np.log(np.add.reduce(np.exp(x - m), axis=axes, keepdims=True)) + m
-
-
-def logsumexp(input, dim, keepdim=False):
-    """``log(sum(exp(x)))`` over ``dim``, computed stably (shifted by the maximum)."""
-    x = input._array
-    if x.dtype.kind != "f":
-        x = x.astype(_dt.get_default_dtype().np)
-    axes = norm_dims(dim, x.ndim)
-    r = _lse(x, axes) if x.size else np.log(np.add.reduce(np.exp(x), axis=axes, keepdims=True))
-    out = _wrap(r if keepdim else r.reshape(tuple(s for i, s in enumerate(x.shape) if i not in axes)),
-                input._device)
-    if input._requires_grad:
-        _record(LogsumexpBackward0, out, input, axes, x=x, out=r)
-    return out
-
-
-class SoftmaxBackward0(Node):
-    __slots__ = ("out", "dim")
-    _saved = ("out",)
-    _fresh = True
-
-    def backward(self, g):
-        y = self.out
-        gy = g * y
-        return (gy - y * np.add.reduce(gy, axis=self.dim, keepdims=True),)
-
-
-class LogSoftmaxBackward0(Node):
-    __slots__ = ("out", "dim")
-    _saved = ("out",)
-    _fresh = True
-
-    def backward(self, g):
-        return (g - np.exp(self.out) * np.add.reduce(g, axis=self.dim, keepdims=True),)
-
-
-def _softmax_input(input, dim, dtype, name):
-    x = input._array
-    if dtype is not None:
-        x = x.astype(_dt.as_dtype(dtype).np)
-    if x.dtype.kind != "f":
-        raise RuntimeError(f'"{name}_lastdim_kernel_impl" not implemented for \'{input.dtype._short}\': use a '
-                           f"floating-point tensor")
-    if dim is None:
-        raise TypeError(f"{name}() missing the required argument 'dim'")
-    return x, norm_dim(dim, x.ndim) if x.ndim else 0
-
-
-def softmax(input, dim=None, dtype=None):
-    """``exp(x) / sum(exp(x))`` along ``dim``, shifted by the maximum for stability."""
-    x, d = _softmax_input(input, dim, dtype, "softmax")
-    if x.ndim == 0:
-        y = np.ones_like(x)
-    else:
-        e = np.exp(x - np.max(x, axis=d, keepdims=True)) if x.size else x.copy()
-        y = e / np.add.reduce(e, axis=d, keepdims=True)
-    out = make(y, input._device)
-    record(out, SoftmaxBackward0, (input,), (out._vc, 0, y), out=y, dim=d)
-    return out
-
-
-def log_softmax(input, dim=None, dtype=None):
-    """``x - logsumexp(x)`` along ``dim`` (stable)."""
-    x, d = _softmax_input(input, dim, dtype, "log_softmax")
-    if x.ndim == 0:
-        y = np.zeros_like(x)
-    else:
-        y = x - _lse(x, (d,)) if x.size else x.copy()
-    out = make(y, input._device)
-    record(out, LogSoftmaxBackward0, (input,), (out._vc, 0, y), out=y, dim=d)
-    return out
-
-
 # ---- norm ----------------------------------------------------------------------------------------------
 
 class NormBackward0(Node):
@@ -508,12 +425,8 @@ class NormBackward0(Node):
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over ``dim`` (all elements by default): p in {2, 'fro', 1, inf, -inf, 0, any float}."""
-    x = input._array
-    if dtype is not None:
-        x = x.astype(_dt.as_dtype(dtype).np)
-    if x.dtype.kind != "f":
-        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
-                           f"{input.dtype._short}")
+    x = float_input(input, dtype, f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                                  f"{input.dtype._short}")
     if p == "fro" or p is None:
         p = 2
     if isinstance(p, str):

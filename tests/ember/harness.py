@@ -181,6 +181,12 @@ def op_tests(specs):
     return test_forward, test_backward, test_gradcheck
 
 
+def nn_functional(m):
+    """``torch.nn.functional`` or ember's counterpart, ``ember.ops.nn_ops``."""
+    from ember.ops import nn_ops
+    return torch.nn.functional if m is torch else nn_ops
+
+
 # ---- common domains and shape sets -----------------------------------------------------------------------
 
 def positive(a, i):
