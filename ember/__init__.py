@@ -16,7 +16,7 @@ _tune_malloc()
 # kernels would only confuse learners (user code calling NumPy directly still warns)
 _warnings.filterwarnings("ignore", message=".*encountered in", category=RuntimeWarning, module=r"ember(\.|$)")
 
-from . import autograd, dtypes  # noqa: E402
+from . import autograd, cuda, dtypes  # noqa: E402
 from ._methods import install as _install  # noqa: E402
 from ._repr import set_printoptions  # noqa: E402
 from ._size import Size  # noqa: E402
@@ -24,8 +24,9 @@ from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inferenc
                        set_grad_enabled)
 from .backend import DeviceMismatchError, device, get_array_module  # noqa: E402
 from .creation import *  # noqa: E402,F401,F403
-from .dtypes import (bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int,  # noqa: E402
-                     int8, int16, int32, int64, long, promote_types, result_type, set_default_dtype, short, uint8)
+from .dtypes import (bool, double, dtype, finfo, float, float16, float32, float64, get_default_dtype, half,  # noqa: E402
+                     iinfo, int, int8, int16, int32, int64, long, promote_types, result_type, set_default_dtype, short,
+                     uint8)
 from .ops.conversion import type_as  # noqa: E402,F401
 from .ops.combine import *  # noqa: E402,F401,F403
 from .ops.compare import *  # noqa: E402,F401,F403

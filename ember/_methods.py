@@ -83,3 +83,19 @@ def install():
     from .creation import new_methods
     for name, fn in new_methods().items():
         setattr(Tensor, name, fn)
+
+
+def op_bindings():
+    """Every place a public op is reachable: ``(owner, name)`` pairs over ``Tensor``, ``ember`` and
+    ``ember.ops.nn_ops``. A profiler can wrap ``getattr(owner, name)`` and restore it afterwards."""
+    import ember
+    from .ops import nn_ops
+    modules = (ew, compare, unary, red, softmax, shape, combine, indexing, sorting, linalg, conversion, inplace)
+    functions = {id(getattr(m, n)) for m in modules for n in m.__all__} | {id(getattr(nn_ops, n)) for n in
+                                                                             nn_ops.__all__}
+    out = []
+    for owner in (Tensor, ember, nn_ops):
+        for name, value in list(vars(owner).items()):
+            if callable(value) and (id(value) in functions or (owner is Tensor and name in OPERATORS)):
+                out.append((owner, name))
+    return out

@@ -9,7 +9,7 @@ import numpy as np
 
 __all__ = ["dtype", "float16", "half", "float32", "float", "float64", "double", "uint8", "int8",
            "int16", "short", "int32", "int", "int64", "long", "bool",
-           "get_default_dtype", "set_default_dtype", "promote_types", "result_type"]
+           "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "finfo", "iinfo"]
 
 _builtin_bool, _builtin_float, _builtin_int = bool, float, int
 
@@ -173,3 +173,41 @@ def binary_result_type(a_dt, a_group, b_dt, b_group):
             slots[g] = d if slots[g] is None else promote_types(slots[g], d)
         r = _cache[key] = _combine(slots[0], _combine(slots[1], slots[2]))
     return r
+
+
+class finfo:
+    """Machine limits of a floating-point dtype (``eps``, ``max``, ``min``, ``tiny``, ``bits``, ``resolution``)."""
+
+    def __init__(self, type=None):
+        d = _default[0] if type is None else as_dtype(type)
+        if not d.is_floating_point:
+            raise TypeError(f"finfo() requires a floating point input type, got {d}")
+        info = np.finfo(d.np)
+        self.dtype = d.name
+        self.bits = info.bits
+        self.eps = _builtin_float(info.eps)
+        self.max = _builtin_float(info.max)
+        self.min = _builtin_float(info.min)
+        self.tiny = self.smallest_normal = _builtin_float(info.tiny)
+        self.resolution = 10.0 ** -info.precision
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.tiny:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype (``min``, ``max``, ``bits``)."""
+
+    def __init__(self, type):
+        d = as_dtype(type)
+        if d.is_floating_point:
+            raise TypeError(f"iinfo() requires an integer input type, got {d}")
+        info = np.iinfo(d.np) if d is not bool else None
+        self.dtype = d.name
+        self.bits = 8 if info is None else info.bits
+        self.min = 0 if info is None else _builtin_int(info.min)
+        self.max = 1 if info is None else _builtin_int(info.max)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

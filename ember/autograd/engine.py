@@ -12,7 +12,7 @@ from ..backend import cpu
 from .grad_mode import state as _grad_state
 from .node import FREED
 
-__all__ = ["backward", "grad", "run_backward"]
+__all__ = ["backward", "grad", "run_backward", "set_backward_hook"]
 
 _FREED_MSG = ("Trying to backward through the graph a second time (or directly access saved tensors after "
               "they have already been freed). Saved intermediate values of the graph are freed when you call "
@@ -261,7 +261,10 @@ def run_backward(edges, arrays, fresh, retain_graph, targets=None, accumulate=Tr
             if buf is None or (node._n_out > 1 and all(b is None for b in buf)):
                 grads = (None,) * len(node._next)
             else:
-                grads = node.backward(buf) if node._n_out == 1 else node.backward(*buf)
+                if _hook[0] is None:
+                    grads = node.backward(buf) if node._n_out == 1 else node.backward(*buf)
+                else:
+                    grads = _timed_backward(node, buf)
                 if not retain_graph and v is not None:
                     node._release()
             is_fresh = node._fresh
@@ -299,6 +302,26 @@ def run_backward(edges, arrays, fresh, retain_graph, targets=None, accumulate=Tr
                 continue
         _accumulate(leaf, g, f, make)
     return captured
+
+
+_hook = [None]
+
+
+def set_backward_hook(hook):
+    """Install ``hook(node, seconds)``, called after each node's backward (for the profiler); None removes it.
+
+    Returns the previous hook so callers can restore it.
+    """
+    prev, _hook[0] = _hook[0], hook
+    return prev
+
+
+def _timed_backward(node, buf):
+    import time
+    t0 = time.perf_counter()
+    grads = node.backward(buf) if node._n_out == 1 else node.backward(*buf)
+    _hook[0](node, time.perf_counter() - t0)
+    return grads
 
 
 def _buffer_add(buffers, n, nr, g):

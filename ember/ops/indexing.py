@@ -151,7 +151,7 @@ class CopySlices(Node):
             gx[self.index] = 0
         if nv is not None:
             gv = sum_to(np.asarray(g[self.index]), self.vshape)
-            if gv is g:
+            if np.may_share_memory(gv, g):       # basic indexing gave a view: the promise is a fresh array
                 gv = gv.copy()
         return gx, gv
 

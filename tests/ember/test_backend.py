@@ -48,3 +48,9 @@ def test_mixing_devices_names_both(op):
     b = _on_fake_gpu(ember.ones(2, 2))
     with pytest.raises(RuntimeError, match="same device.*cpu and cuda:0"):
         op(a, b)
+
+
+def test_cuda_queries_say_no_gpu():
+    assert ember.cuda.is_available() is False and ember.cuda.device_count() == 0
+    device = "cuda" if ember.cuda.is_available() else "cpu"
+    assert ember.zeros(1, device=device).device.type == "cpu"

@@ -71,3 +71,18 @@ def test_unsupported_dtypes_are_clear_errors():
         ember.tensor(np.ones(2, np.complex64))
     with pytest.raises(TypeError, match="unsupported dtype"):
         ember.zeros(2, dtype="complex64")
+
+
+@pytest.mark.parametrize("name", ["float16", "float32", "float64"])
+def test_finfo_matches_torch(name):
+    e, t = ember.finfo(getattr(ember, name)), torch.finfo(getattr(torch, name))
+    assert (e.eps, e.max, e.min, e.tiny, e.bits) == (t.eps, t.max, t.min, t.tiny, t.bits)
+    assert e.resolution == pytest.approx(t.resolution)
+
+
+@pytest.mark.parametrize("name", ["uint8", "int8", "int16", "int32", "int64"])
+def test_iinfo_matches_torch(name):
+    e, t = ember.iinfo(getattr(ember, name)), torch.iinfo(getattr(torch, name))
+    assert (e.min, e.max, e.bits) == (t.min, t.max, t.bits)
+    with pytest.raises(TypeError):
+        ember.iinfo(ember.float32)

@@ -309,3 +309,40 @@ def test_inplace_on_expanded_tensor():
 def test_inplace_broadcast_shape_error():
     with pytest.raises(RuntimeError, match=r"output with shape \[3\] doesn't match the broadcast shape \[2, 3\]"):
         ember.ones(3).add_(ember.ones(2, 3))
+
+
+@pytest.mark.parametrize("make_loss", [
+    lambda a, b: (a + b).sum(), lambda a, b: (a.reshape(2, 2) * 1 + b.reshape(2, 2)).sum(),
+    lambda a, b: ember.cat([a, b]).sum(), lambda a, b: ember.stack([a, b]).t().sum(),
+    lambda a, b: (a.expand(3, 4) + b).sum(), lambda a, b: (a.clone() + b[[0, 1, 2, 3]]).sum()])
+def test_leaf_grads_never_alias_each_other(make_loss):
+    a = ember.ones(4, requires_grad=True)
+    b = ember.ones(4, requires_grad=True)
+    make_loss(a, b).backward()
+    ga, gb = a.grad.numpy(), b.grad.numpy()
+    assert ga.flags.writeable and gb.flags.writeable and not np.may_share_memory(ga, gb)
+    before = gb.copy()
+    a.grad.mul_(7)
+    assert np.array_equal(b.grad.numpy(), before)
+
+
+def test_setitem_value_gradient_is_not_a_view():
+    v = ember.ones(2, requires_grad=True)
+    w = ember.ones(3, requires_grad=True)
+    z = w * 1
+    z[1:] = v
+    z.sum().backward()
+    v.grad.mul_(5)
+    assert w.grad.tolist() == [1.0, 0.0, 0.0] and v.grad.tolist() == [5.0, 5.0]
+
+
+def test_backward_hook_sees_every_node():
+    from ember.autograd.engine import set_backward_hook
+    seen = []
+    prev = set_backward_hook(lambda node, seconds: seen.append((node.name(), seconds >= 0)))
+    try:
+        a = ember.ones(3, requires_grad=True)
+        (a.exp() * 2).sum().backward()
+    finally:
+        set_backward_hook(prev)
+    assert seen == [("SumBackward0", True), ("MulBackward0", True), ("ExpBackward0", True)]
