@@ -176,3 +176,22 @@ def test_view_requires_compatible_strides():
     assert t[0, 0].item() == 100.0 and t._version == 1
     with pytest.raises(RuntimeError, match="shape '\\[4, 2\\]' is invalid for input of size 6"):
         t.reshape(4, 2)
+
+
+def test_documented_parameter_recipe():
+    # docs/ember/core.md: how ember.nn.Parameter is built
+    class Parameter(ember.Tensor):
+        def __new__(cls, data=None, requires_grad=True):
+            data = ember.empty(0) if data is None else data
+            return ember.Tensor._make_subclass(cls, data.detach(), requires_grad)
+
+    p = Parameter(ember.randn(3, 2))
+    assert isinstance(p, Parameter) and p.requires_grad and p.is_leaf and p.grad_fn is None
+    (p * p).sum().backward()
+    assert p.grad.shape == (3, 2)
+    q = copy.deepcopy(p)
+    assert isinstance(q, Parameter) and q.requires_grad and q.grad is not None
+    assert not Parameter(ember.ones(2), requires_grad=False).requires_grad
+    with ember.no_grad():
+        p.add_(p.grad, alpha=-0.1)
+    assert p._version == 1
