@@ -219,6 +219,12 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
+    def __contains__(self, element):
+        if not isinstance(element, (Tensor, int, float, bool, np.generic)):
+            raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                               f"{type(element).__name__}.")
+        return bool((self == element).any())
+
     def __bool__(self):
         if self._array.size != 1:
             many = "no values" if self._array.size == 0 else "more than one value"

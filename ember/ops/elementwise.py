@@ -63,8 +63,8 @@ def _binary(node_cls, a, b, x, y, out_arr, dev):
 
 
 def _prep(a, b, op):
-    # fast path: two plain tensors of one dtype on one device
-    if a.__class__ is Tensor and b.__class__ is Tensor:
+    # fast path: two tensors (Parameters included) of one shape and dtype on one device
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
         x, y = a._array, b._array
         if x.dtype is y.dtype and a._device is b._device and x.shape == y.shape:
             return x, y, a._device

@@ -52,10 +52,6 @@ class ViewBackward0(Node):
         return (g.reshape(self.shape),)
 
 
-class ReshapeAliasBackward0(ViewBackward0):
-    __slots__ = ()
-
-
 class UnsafeViewBackward0(ViewBackward0):
     __slots__ = ()
 

@@ -90,6 +90,7 @@ def test_python_protocols():
     assert bool(ember.tensor([1])) and not bool(ember.tensor(0.0))
     assert float(ember.tensor(2.5)) == 2.5 and int(ember.tensor([7])) == 7
     assert [10, 20, 30][ember.tensor(1)] == 20
+    assert 3 in t and 5 not in t and ember.tensor(4) in t
     assert f"{ember.tensor(3.14159):.2f}" == "3.14"
     with pytest.raises(RuntimeError, match="Boolean value of Tensor with more than one value is ambiguous"):
         bool(t)
