@@ -39,7 +39,7 @@ from .ops.softmax import *  # noqa: E402,F401,F403
 from .ops.sorting import *  # noqa: E402,F401,F403
 from .ops.unary import *  # noqa: E402,F401,F403
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa
-from .tensor import Tensor  # noqa: E402
+from ._tensor import Tensor  # noqa: E402
 
 _install()
 

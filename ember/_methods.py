@@ -5,7 +5,7 @@ before NumPy. Reflected operators swap the operands.
 """
 from .ops import combine, compare, conversion, elementwise as ew, indexing, inplace, linalg, reduction as red, shape, \
     softmax, sorting, unary
-from .tensor import Tensor
+from ._tensor import Tensor
 
 
 def _reflected(fn):

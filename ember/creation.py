@@ -9,7 +9,7 @@ import numpy as np
 from . import dtypes as _dt
 from .backend import as_device, cpu
 from .random import _rng
-from .tensor import Tensor, make
+from ._tensor import Tensor, make
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "arange", "linspace",
            "logspace", "eye", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",

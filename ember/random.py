@@ -41,7 +41,7 @@ class Generator:
 
     def get_state(self):
         """The state as a uint8 tensor (JSON of the bit generator's state; no pickle)."""
-        from .tensor import make
+        from ._tensor import make
         raw = json.dumps({"seed": self._seed, "state": self._rng.bit_generator.state}).encode()
         return make(np.frombuffer(raw, np.uint8).copy())
 

@@ -7,7 +7,7 @@
 4. Leaves get their summed gradient once, after their hooks: stolen when the producing node promised
    a fresh array (``Node._fresh``), else copied, so ``.grad`` never aliases another array.
 """
-from .. import tensor as _T
+from .. import _tensor as _T
 from ..backend import cpu
 from .grad_mode import state as _grad_state
 from .node import FREED

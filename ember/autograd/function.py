@@ -29,7 +29,7 @@ class FunctionCtx:
     """What ``forward`` and ``backward`` see as ``ctx``."""
 
     def save_for_backward(self, *tensors):
-        from ..tensor import Tensor
+        from .._tensor import Tensor
         for t in tensors:
             if t is not None and not isinstance(t, Tensor):
                 raise TypeError(f"save_for_backward can only save variables, but argument is of type "
@@ -74,7 +74,7 @@ class BackwardCFunction(Node, FunctionCtx):
         self._versions = FREED
 
     def backward(self, *grads):
-        from ..tensor import Tensor, make
+        from .._tensor import Tensor, make
         cls = self._forward_cls
         materialize = getattr(self, "_materialize", True)
         args = []
@@ -143,7 +143,7 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from ..tensor import Tensor, edge, make_view
+        from .._tensor import Tensor, edge, make_view
         ctx = cls._backward_cls.__new__(cls._backward_cls)
         ctx._thooks = None
         ctx._versions = None

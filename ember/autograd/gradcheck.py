@@ -14,7 +14,7 @@ class GradcheckError(RuntimeError):
 
 def _outputs(fn, inputs, keep=None):
     """The tensor outputs of ``fn``; with ``keep``, only those at the given positions."""
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     out = fn(*inputs)
     outs = out if isinstance(out, (tuple, list)) else (out,)
     outs = [o for o in outs if isinstance(o, Tensor)]
@@ -27,7 +27,7 @@ def _differentiable(fn, inputs):
 
 
 def _diff_inputs(inputs):
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     return [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
 
 
@@ -61,7 +61,7 @@ def numerical_jacobian(fn, inputs, eps=1e-6, keep=None):
 def analytical_jacobian(fn, inputs, keep=None):
     """The same Jacobians from backward passes, one per output element (``autograd.grad``)."""
     from .engine import grad
-    from ..tensor import make
+    from .._tensor import make
     diff = _diff_inputs(inputs)
     outs = _outputs(fn, inputs, keep)
     jac = [[np.zeros((o._array.size, inputs[i]._array.size)) for i in diff] for o in outs]
@@ -85,7 +85,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     Otherwise raises ``GradcheckError`` naming the output, input and element indices that disagree
     (or returns False with ``raise_exception=False``).
     """
-    from ..tensor import Tensor
+    from .._tensor import Tensor
     if isinstance(inputs, Tensor):
         inputs = (inputs,)
     inputs = tuple(inputs)

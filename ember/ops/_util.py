@@ -4,7 +4,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd.grad_mode import state as grad_state
 from ..backend import check_same_device, cpu
-from ..tensor import Tensor, edge, make, make_view
+from .._tensor import Tensor, edge, make, make_view
 
 __all__ = ["sum_to", "broadcastable_to", "check_broadcast", "norm_dim", "norm_dims", "operands", "as_tensor_arg", "new_node", "record",
            "grad_state", "Tensor", "edge", "make", "make_view", "save_versions"]
