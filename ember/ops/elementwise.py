@@ -110,18 +110,13 @@ def add(input, other, *, alpha=1):
 def sub(input, other, *, alpha=1):
     """``input - alpha * other`` with broadcasting."""
     x, y, dev = _prep(input, other, "sub")
-    if x.dtype == np.bool_ if hasattr(x, "dtype") else False:
-        _bool_sub_error(y)
+    if _kind(x) == "b" and _kind(y) == "b":
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. If you are "
+                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     out = _binary(SubBackward0, input, other, x, y, x - y if alpha == 1 else x - y * alpha, dev)
     if out.grad_fn is not None:
         out.grad_fn.alpha = alpha
     return out
-
-
-def _bool_sub_error(y):
-    if getattr(y, "dtype", None) == np.bool_ or isinstance(y, bool):
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. If you are "
-                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
 def _check_alpha(alpha, x, y):
@@ -204,7 +199,10 @@ true_divide = div
 
 
 def _kind(v):
-    return v.dtype.kind if isinstance(v, np.ndarray) else ("f" if isinstance(v, float) else "i")
+    """NumPy kind letter of an operand: an array's, or 'b'/'i'/'f' for a Python scalar."""
+    if isinstance(v, np.ndarray):
+        return v.dtype.kind
+    return "b" if isinstance(v, bool) else ("f" if isinstance(v, float) else "i")
 
 
 def _check_int_zero_div(y):

@@ -1,6 +1,8 @@
 """Binary elementwise ops, comparisons, where and clamp against PyTorch (see tests/ember/harness.py)."""
 import numpy as np
+import pytest
 
+import ember
 from tests.ember.harness import BINARY_SHAPES, Op, away_from_zero, op_tests, positive
 
 
@@ -52,3 +54,24 @@ SPECS = [
 ]
 
 test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+
+
+def test_error_messages():
+    m = ember.tensor([True, False])
+    with pytest.raises(RuntimeError, match="with two bool tensors is not supported"):
+        m - m
+    with pytest.raises(RuntimeError, match=r"The size of tensor a \(3\) must match the size of tensor b \(2\) at "
+                                           r"non-singleton dimension 1"):
+        ember.ones(2, 3) + ember.ones(2)
+    with pytest.raises(RuntimeError, match="where expected condition to be a boolean tensor"):
+        ember.where(ember.ones(2), ember.ones(2), ember.zeros(2))
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers are not allowed"):
+        ember.tensor([2]) ** -1
+    with pytest.raises(ZeroDivisionError):
+        ember.tensor([2]) // 0
+    with pytest.raises(RuntimeError, match="alpha must not be a floating point"):
+        ember.add(ember.tensor([1]), ember.tensor([1]), alpha=0.5)
+    with pytest.raises(TypeError, match="unsupported operand type 'str'"):
+        ember.ones(2) * "a"
+    with pytest.raises(RuntimeError, match="At least one of 'min' or 'max'"):
+        ember.clamp(ember.ones(2))
