@@ -82,3 +82,25 @@ def test_sum_of_parts_equals_whole(sd, seed):
     for d in dims:
         step = step.sum(d, keepdim=True)
     np.testing.assert_allclose(step.numpy(), x.sum(dims, keepdim=True).numpy(), rtol=1e-10, atol=1e-12)
+
+
+UNARY = {"exp": lambda m, x: m.exp(x), "log": lambda m, x: m.log(x.abs() + 0.5), "tanh": lambda m, x: m.tanh(x),
+         "sigmoid": lambda m, x: m.sigmoid(x), "relu": lambda m, x: m.relu(x), "sqrt": lambda m, x: (x * x + 1).sqrt(),
+         "softmax": lambda m, x: m.softmax(x, -1) if x.ndim else x * 1, "abs": lambda m, x: x.abs(),
+         "clamp": lambda m, x: x.clamp(-0.5, 0.5), "pow": lambda m, x: x ** 3, "sin": lambda m, x: m.sin(x)}
+
+
+@SETTINGS
+@given(shape=st.lists(st.integers(0, 4), min_size=0, max_size=4).map(tuple), name=st.sampled_from(sorted(UNARY)),
+       dtype=st.sampled_from(["float32", "float64"]), seed=st.integers(0, 2 ** 16))
+def test_unary_ops_on_any_shape(shape, name, dtype, seed):
+    v = _values(shape, seed).astype(dtype)
+    e, t = ember.tensor(v, requires_grad=True), torch.tensor(v, requires_grad=True)
+    eo, to = UNARY[name](ember, e), UNARY[name](torch, t)
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
+    assert eo.shape == tuple(to.shape) and eo.dtype.name == dtype
+    np.testing.assert_allclose(eo.detach().numpy(), to.detach().numpy(), **tol)
+    g = _values(shape, seed + 1).astype(dtype)
+    eo.backward(ember.tensor(g))
+    to.backward(torch.tensor(g))
+    np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), **tol)
