@@ -138,8 +138,10 @@ def scalar_dtype(value):
         return int64
     if isinstance(value, _builtin_float):
         return _default[0]
-    if isinstance(value, np.generic):
-        return from_numpy_dtype(value.dtype)
+    if isinstance(value, np.generic):     # NumPy scalars promote like the Python numbers they stand for
+        kind = value.dtype.kind
+        if kind in "biuf":
+            return bool if kind == "b" else (_default[0] if kind == "f" else int64)
     raise TypeError(f"unsupported operand type {type(value).__name__!r} for a tensor operation")
 
 

@@ -119,8 +119,6 @@ def _with_scalar(t, s, op, tensor_first):
             s = s.item()
         if rt.kind == "f" and isinstance(s, int):
             s = float(s)
-        elif rt.kind in "iu" and isinstance(s, float):
-            s = rt.type(s)
         return (x, s, t._device) if tensor_first else (s, x, t._device)
     if isinstance(s, (list, tuple, np.ndarray)):
         from ..creation import tensor as _tensor
