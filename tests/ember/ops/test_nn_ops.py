@@ -1,6 +1,7 @@
 """The functional nn pieces of ember/ops/nn_ops.py itself against torch.nn.functional."""
 import numpy as np
 import pytest
+import torch
 
 import ember
 from ember.ops import nn_ops
@@ -62,3 +63,20 @@ def test_grad_fn_names_match_torch():
     assert nn_ops.cross_entropy(x, ember.tensor([0, 1, 2, 0])).grad_fn.name() == "NllLossBackward0"
     assert nn_ops.conv2d(ember.randn(1, 1, 3, 3), ember.randn(1, 1, 2, 2, requires_grad=True)).grad_fn.name() == \
         "ConvolutionBackward0"
+
+
+def test_embedding_max_norm_renormalises_rows_in_place_like_torch():
+    w0 = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32) * 3
+    ew, tw = ember.tensor(w0), torch.tensor(w0)
+    idx = [0, 2, 2]
+    eo = nn_ops.embedding(ember.tensor(idx), ew, max_norm=1.0)
+    to = torch.nn.functional.embedding(torch.tensor(idx), tw, max_norm=1.0)
+    np.testing.assert_allclose(eo.numpy(), to.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ew.numpy(), tw.numpy(), rtol=1e-6)
+    assert ew._version == 1
+
+
+def test_circular_pad_matches_torch():
+    x = np.arange(10.0).reshape(1, 2, 5)
+    np.testing.assert_array_equal(nn_ops.pad(ember.tensor(x), (2, 1), mode="circular").numpy(),
+                                  torch.nn.functional.pad(torch.tensor(x), (2, 1), mode="circular").numpy())
