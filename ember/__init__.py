@@ -1,0 +1,58 @@
+"""ember: a PyTorch-compatible tensor and autograd runtime on NumPy.
+
+    import ember
+    x = ember.randn(3, requires_grad=True)
+    (x * x).sum().backward()
+    x.grad                                    # 2 * x
+
+Names and semantics follow PyTorch (``ember.tensor``, ``ember.no_grad``, ``x.backward()``...).
+"""
+import warnings as _warnings
+
+from ._malloc import tune_malloc as _tune_malloc
+
+_tune_malloc()
+# PyTorch gives inf/nan silently; NumPy's floating-point RuntimeWarnings raised inside ember's own
+# kernels would only confuse learners (user code calling NumPy directly still warns)
+_warnings.filterwarnings("ignore", message=".*encountered in", category=RuntimeWarning, module=r"ember(\.|$)")
+
+from . import autograd, cuda, dtypes  # noqa: E402
+from ._methods import install as _install  # noqa: E402
+from ._repr import set_printoptions  # noqa: E402
+from ._size import Size  # noqa: E402
+from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,  # noqa: E402
+                       set_grad_enabled)
+from .backend import DeviceMismatchError, device, get_array_module  # noqa: E402
+from .creation import *  # noqa: E402,F401,F403
+from .dtypes import (bool, double, dtype, finfo, float, float16, float32, float64, get_default_dtype, half,  # noqa: E402
+                     iinfo, int, int8, int16, int32, int64, long, promote_types, result_type, set_default_dtype, short,
+                     uint8)
+from .ops.conversion import type_as  # noqa: E402,F401
+from .ops.combine import *  # noqa: E402,F401,F403
+from .ops.compare import *  # noqa: E402,F401,F403
+from .ops.elementwise import *  # noqa: E402,F401,F403
+from .ops.indexing import *  # noqa: E402,F401,F403
+from .ops.linalg import *  # noqa: E402,F401,F403
+from .ops.reduction import *  # noqa: E402,F401,F403
+from .ops.shape import *  # noqa: E402,F401,F403
+from .ops.softmax import *  # noqa: E402,F401,F403
+from .ops.sorting import *  # noqa: E402,F401,F403
+from .ops.unary import *  # noqa: E402,F401,F403
+from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa
+from ._tensor import Tensor  # noqa: E402
+
+_install()
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_floating_point(input):
+    return input.is_floating_point()

@@ -1,0 +1,101 @@
+"""Attach ops to ``Tensor``: every operator and method is bound here, in one place.
+
+Operators point straight at the op functions (no wrapper layer), so ``a * b`` costs one Python call
+before NumPy. Reflected operators swap the operands.
+"""
+from .ops import combine, compare, conversion, elementwise as ew, indexing, inplace, linalg, reduction as red, shape, \
+    softmax, sorting, unary
+from ._tensor import Tensor
+
+
+def _reflected(fn):
+    def r(self, other):
+        return fn(other, self)
+    r.__name__ = "r" + fn.__name__
+    return r
+
+
+def _comparison(fn):
+    # ``t == None`` and friends must not raise: fall back to Python's identity comparison
+    def cmp(self, other):
+        try:
+            return fn(self, other)
+        except TypeError:
+            return NotImplemented
+    cmp.__name__ = fn.__name__
+    return cmp
+
+
+def _where(self, condition, other):
+    return ew.where(condition, self, other)
+
+
+def _matmul_reflected(self, other):
+    from .creation import as_tensor
+    return linalg.matmul(as_tensor(other), self)
+
+
+OPERATORS = {
+    "__add__": ew.add, "__radd__": ew.add, "__iadd__": inplace.add_,
+    "__sub__": ew.sub, "__rsub__": ew.rsub, "__isub__": inplace.sub_,
+    "__mul__": ew.mul, "__rmul__": ew.mul, "__imul__": inplace.mul_,
+    "__truediv__": ew.div, "__rtruediv__": ew.rdiv, "__itruediv__": inplace.div_,
+    "__floordiv__": ew.floor_divide, "__rfloordiv__": _reflected(ew.floor_divide),
+    "__mod__": ew.remainder, "__rmod__": _reflected(ew.remainder),
+    "__pow__": ew.pow, "__rpow__": ew.rpow, "__ipow__": inplace.pow_,
+    "__matmul__": linalg.matmul, "__rmatmul__": _matmul_reflected,
+    "__neg__": unary.neg, "__pos__": unary.positive, "__abs__": unary.abs, "__invert__": compare.bitwise_not,
+    "__and__": compare.bitwise_and, "__rand__": compare.bitwise_and, "__or__": compare.bitwise_or,
+    "__ror__": compare.bitwise_or, "__xor__": compare.bitwise_xor, "__rxor__": compare.bitwise_xor,
+    "__eq__": _comparison(compare.eq), "__ne__": _comparison(compare.ne), "__lt__": _comparison(compare.lt),
+    "__le__": _comparison(compare.le), "__gt__": _comparison(compare.gt), "__ge__": _comparison(compare.ge),
+    "__getitem__": indexing.getitem, "__setitem__": indexing.setitem,
+}
+
+_ALIASES = {
+    "greater": compare.gt, "greater_equal": compare.ge, "less": compare.lt, "less_equal": compare.le,
+    "not_equal": compare.ne,
+    "multiply": ew.mul, "subtract": ew.sub, "divide": ew.div, "absolute": unary.abs, "arctan": unary.atan,
+    "arcsin": unary.asin, "arccos": unary.acos, "clamp_min": lambda s, m: ew.clamp(s, min=m),
+    "clamp_max": lambda s, m: ew.clamp(s, max=m), "where": _where, "concat": combine.cat,
+}
+
+_PROPERTIES = {"T": shape.T, "mT": shape.mT}
+
+_SKIP = {"where", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "broadcast_tensors", "einsum",
+         "scatter_rows", "atleast_1d", "atleast_2d", "T", "mT", "rsub", "rdiv", "rpow", "bool", "int", "float",
+         "type"}
+
+
+def install():
+    for name, fn in OPERATORS.items():
+        setattr(Tensor, name, fn)
+    for module in (ew, compare, unary, red, softmax, shape, combine, indexing, sorting, linalg, conversion, inplace):
+        for name in module.__all__:
+            if name not in _SKIP and not hasattr(Tensor, name):
+                setattr(Tensor, name, getattr(module, name))
+    for name in ("bool", "int", "float", "type"):
+        setattr(Tensor, name, getattr(conversion, name))
+    for name, fn in _ALIASES.items():
+        setattr(Tensor, name, fn)
+    for name, fn in _PROPERTIES.items():
+        setattr(Tensor, name, property(fn))
+    from .creation import new_methods
+    for name, fn in new_methods().items():
+        setattr(Tensor, name, fn)
+
+
+def op_bindings():
+    """Every place a public op is reachable: ``(owner, name)`` pairs over ``Tensor``, ``ember`` and
+    ``ember.ops.nn_ops``. A profiler can wrap ``getattr(owner, name)`` and restore it afterwards."""
+    import ember
+    from .ops import nn_ops
+    modules = (ew, compare, unary, red, softmax, shape, combine, indexing, sorting, linalg, conversion, inplace)
+    functions = {id(getattr(m, n)) for m in modules for n in m.__all__} | {id(getattr(nn_ops, n)) for n in
+                                                                             nn_ops.__all__}
+    out = []
+    for owner in (Tensor, ember, nn_ops):
+        for name, value in list(vars(owner).items()):
+            if callable(value) and (id(value) in functions or (owner is Tensor and name in OPERATORS)):
+                out.append((owner, name))
+    return out

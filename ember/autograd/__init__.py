@@ -1,0 +1,11 @@
+"""Reverse-mode automatic differentiation: graph nodes, the engine, grad modes, custom Functions."""
+from .engine import backward, grad
+from .function import BackwardCFunction, Function, FunctionCtx, once_differentiable
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+                        set_grad_enabled)
+from .gradcheck import GradcheckError, gradcheck
+from .node import AccumulateGrad, Node
+
+__all__ = ["backward", "grad", "Function", "FunctionCtx", "BackwardCFunction", "once_differentiable", "no_grad",
+           "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
+           "gradcheck", "GradcheckError", "Node", "AccumulateGrad"]

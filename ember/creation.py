@@ -1,0 +1,407 @@
+"""Tensor creation: from data (``tensor``, ``as_tensor``, ``from_numpy``), filled, ranges and random.
+
+Signatures follow PyTorch: sizes as ``f(2, 3)`` or ``f((2, 3))``, keyword-only ``dtype``, ``device``,
+``requires_grad`` and (for random ops) ``generator``. Python floats give the default dtype (float32),
+Python ints int64, bools bool; NumPy arrays keep their dtype.
+"""
+import numpy as np
+
+from . import dtypes as _dt
+from .backend import as_device, cpu
+from .random import _rng
+from ._tensor import Tensor, make
+
+__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "arange", "linspace",
+           "logspace", "eye", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
+           "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "randint_like",
+           "scalar_tensor", "tril_indices", "triu_indices"]
+
+
+def _sizes(size, fn):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = s.item()
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"{fn}(): argument 'size' must be a tuple of ints, but found element of type "
+                            f"{type(s).__name__}")
+        if s < 0:
+            raise RuntimeError(f"{fn}(): negative dimension {s} in size {list(size)}")
+        out.append(int(s))
+    return tuple(out)
+
+
+def _finish(arr, device, requires_grad):
+    dev = as_device(device)
+    t = make(arr, dev)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _float_dtype(dtype):
+    return _dt.get_default_dtype().np if dtype is None else _dt.as_dtype(dtype).np
+
+
+# ---- from data -----------------------------------------------------------------------------------------
+
+def _unwrap(data):
+    """Nested lists possibly holding Tensors -> nested lists of arrays/scalars."""
+    if isinstance(data, Tensor):
+        return data._array
+    if isinstance(data, (list, tuple)):
+        return [_unwrap(d) for d in data]
+    return data
+
+
+def _infer_array(data):
+    if isinstance(data, Tensor):
+        return data._array
+    if isinstance(data, np.ndarray):
+        return data
+    if isinstance(data, np.generic):
+        return np.asarray(data)
+    raw = _unwrap(data)
+    try:
+        arr = np.asarray(raw)
+    except ValueError as e:
+        raise ValueError(f"expected a rectangular nested sequence of numbers ({e})") from None
+    if arr.dtype == object:
+        raise TypeError(f"can't build a tensor from {type(data).__name__} containing "
+                        f"{type(np.ravel(arr)[0]).__name__ if arr.size else 'nothing'}; use numbers or tensors")
+    if arr.dtype.kind in "USV":
+        raise TypeError(f"can't build a tensor from data of NumPy type {arr.dtype}; use numbers or tensors")
+    if not _has_array(raw):
+        # plain Python numbers: floats give the default dtype, ints int64 (as PyTorch)
+        if arr.dtype.kind == "f":
+            arr = arr.astype(_dt.get_default_dtype().np)
+        elif arr.dtype.kind in "iu":
+            arr = arr.astype(np.int64)
+    return arr
+
+
+def _has_array(raw):
+    if isinstance(raw, (np.ndarray, np.generic)):
+        return True
+    if isinstance(raw, list):
+        return any(_has_array(r) for r in raw[:1])
+    return False
+
+
+def _native(arr):
+    d = _dt.from_numpy_dtype(arr.dtype)
+    return arr if arr.dtype is d.np else arr.astype(d.np)
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor copying ``data`` (numbers, nested lists, NumPy arrays, tensors)."""
+    arr = _infer_array(data)
+    arr = _native(arr)
+    arr = arr.astype(_dt.as_dtype(dtype).np) if dtype is not None else arr.copy()
+    return _finish(arr, device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like ``tensor`` but shares memory with a Tensor or NumPy array when no conversion is needed."""
+    if isinstance(data, Tensor):
+        if dtype is None or _dt.as_dtype(dtype) is data.dtype:
+            as_device(device)
+            return data
+        return data.to(dtype)
+    if isinstance(data, np.ndarray):
+        arr = _native(data)
+        if dtype is not None:
+            arr = arr.astype(_dt.as_dtype(dtype).np, copy=False)
+        return _finish(arr, device, False)
+    return tensor(data, dtype=dtype, device=device)
+
+
+asarray = as_tensor
+
+
+def from_numpy(ndarray):
+    """A tensor sharing ``ndarray``'s memory (changes to one show in the other)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    _dt.from_numpy_dtype(ndarray.dtype)
+    if not ndarray.dtype.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte order. Conversion between "
+                         "byte orders is currently not supported.")
+    return make(ndarray, cpu)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    return full((), s, dtype=dtype or _dt.get_default_dtype(), device=device, requires_grad=requires_grad)
+
+
+def _legacy_new(cls, args, kwargs):
+    """``Tensor(data)`` / ``Tensor(*sizes)``: always float32, as PyTorch's legacy constructor."""
+    device = kwargs.pop("device", None)
+    if kwargs:
+        raise TypeError(f"Tensor(): unexpected keyword arguments {sorted(kwargs)}")
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        arr = np.asarray(_unwrap(args[0]), dtype=np.float32)
+    else:
+        arr = np.empty(_sizes(args, "Tensor"), np.float32)
+    t = make(arr, as_device(device))
+    if cls is not Tensor:
+        t = Tensor._make_subclass(cls, t)
+    return t
+
+
+# ---- filled --------------------------------------------------------------------------------------------
+
+def _filled(fn, size, dtype, device, requires_grad, name):
+    shape = _sizes(size, name)
+    as_device(device)
+    return _finish(fn(shape, _float_dtype(dtype)), device, requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    return _filled(np.zeros, size, dtype, device, requires_grad, "zeros")
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    return _filled(np.ones, size, dtype, device, requires_grad, "ones")
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None):
+    return _filled(np.empty, size, dtype, device, requires_grad, "empty")
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from it when not given)."""
+    shape = _sizes((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), "full")
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    if dtype is None:
+        dtype = _dt.scalar_dtype(fill_value)
+    return _finish(np.full(shape, fill_value, _dt.as_dtype(dtype).np), device, requires_grad)
+
+
+def _like(input, dtype):
+    return input._array.dtype if dtype is None else _dt.as_dtype(dtype).np
+
+
+def _like_device(input, device):
+    return input._device if device is None else device
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _finish(np.zeros(input._array.shape, _like(input, dtype)), _like_device(input, device), requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _finish(np.ones(input._array.shape, _like(input, dtype)), _like_device(input, device), requires_grad)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _finish(np.empty(input._array.shape, _like(input, dtype)), _like_device(input, device), requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _finish(np.full(input._array.shape, fill_value, _like(input, dtype)), _like_device(input, device),
+                   requires_grad)
+
+
+# ---- ranges --------------------------------------------------------------------------------------------
+
+def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
+    """``[start, end)`` in steps; integer arguments give int64, any float gives the default dtype."""
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if vals[2] == 0:
+        raise RuntimeError("step must be nonzero")
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        is_int = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in vals)
+        dtype = _dt.int64 if is_int else _dt.get_default_dtype()
+    dtype = _dt.as_dtype(dtype)
+    n = int(np.ceil((vals[1] - vals[0]) / vals[2]))
+    arr = (vals[0] + np.arange(max(n, 0), dtype=np.float64) * vals[2]) if dtype.is_floating_point else \
+        np.arange(vals[0], vals[1], vals[2])
+    return _finish(arr.astype(dtype.np), device, requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None):
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    if not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise RuntimeError("linspace(): number of steps must be non-negative")
+    start = start.item() if isinstance(start, Tensor) else start
+    end = end.item() if isinstance(end, Tensor) else end
+    return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), device, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    return _finish(np.logspace(start, end, steps, base=base).astype(_float_dtype(dtype)), device, requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None):
+    """The ``n x m`` identity matrix."""
+    if n < 0 or (m is not None and m < 0):
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), device, requires_grad)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None):
+    r, c = np.tril_indices(row, offset, col)
+    return _finish(np.stack([r, c]).astype(np.int64 if dtype is None else _dt.as_dtype(dtype).np), device, False)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None):
+    r, c = np.triu_indices(row, offset, col)
+    return _finish(np.stack([r, c]).astype(np.int64 if dtype is None else _dt.as_dtype(dtype).np), device, False)
+
+
+# ---- random --------------------------------------------------------------------------------------------
+
+def _uniform(rng, shape, dt):
+    if dt in (np.float32, np.float64):
+        return rng.random(shape, dtype=dt)
+    if dt.kind != "f":
+        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{_dt.from_numpy_dtype(dt)._short}'")
+    return rng.random(shape, dtype=np.float32).astype(dt)
+
+
+def _normal(rng, shape, dt):
+    if dt in (np.float32, np.float64):
+        return rng.standard_normal(shape, dtype=dt)
+    if dt.kind != "f":
+        raise RuntimeError(f"\"normal_kernel_cpu\" not implemented for '{_dt.from_numpy_dtype(dt)._short}'")
+    return rng.standard_normal(shape, dtype=np.float32).astype(dt)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
+    """Uniform samples in ``[0, 1)``."""
+    return _finish(_uniform(_rng(generator), _sizes(size, "rand"), np.dtype(_float_dtype(dtype))), device,
+                   requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
+    """Standard normal samples."""
+    return _finish(_normal(_rng(generator), _sizes(size, "randn"), np.dtype(_float_dtype(dtype))), device,
+                   requires_grad)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """Integers uniform in ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)``."""
+    if size is None:
+        if isinstance(high, (tuple, list)):
+            low, high, size = 0, low, high
+        else:
+            raise TypeError("randint() missing required argument 'size'")
+    if high is None:
+        raise TypeError("randint() missing required argument 'high'")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    dt = np.int64 if dtype is None else _dt.as_dtype(dtype).np
+    arr = _rng(generator).integers(low, high, _sizes((size,), "randint"), dtype=np.int64).astype(dt)
+    return _finish(arr, device, requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """A random permutation of ``0..n-1``."""
+    if n < 0:
+        raise RuntimeError(f"randperm(): n must be non-negative, got {n}")
+    dt = np.int64 if dtype is None else _dt.as_dtype(dtype).np
+    return _finish(_rng(generator).permutation(int(n)).astype(dt), device, requires_grad)
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """Normal samples; ``mean``/``std`` may be tensors (broadcast) or numbers with a ``size``."""
+    rng = _rng(generator)
+    m = mean._array if isinstance(mean, Tensor) else mean
+    s = std._array if isinstance(std, Tensor) else std
+    if np.any(np.asarray(s) < 0):
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {np.min(s)}")
+    if size is None:
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        dt = next((a.dtype for a in (m, s) if isinstance(a, np.ndarray)), _float_dtype(dtype))
+    else:
+        shape, dt = _sizes((size,), "normal"), _float_dtype(dtype)
+    dev = next((t._device for t in (mean, std) if isinstance(t, Tensor)), device)
+    return _finish((_normal(rng, shape, np.dtype(dt)) * s + m).astype(dt), dev, requires_grad)
+
+
+def bernoulli(input, p=None, *, generator=None):
+    """0/1 samples with probabilities ``input`` (or the scalar ``p``), in ``input``'s dtype."""
+    probs = input._array if p is None else np.full(input._array.shape, p)
+    if np.any((probs < 0) | (probs > 1)):
+        raise RuntimeError("bernoulli_ expects p to be in [0, 1]")
+    u = _rng(generator).random(input._array.shape)
+    return make((u < probs).astype(input._array.dtype), input._device)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """Sample category indices per row with probabilities proportional to ``input``."""
+    p = input._array.astype(np.float64)
+    if p.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if np.any(p < 0) or not np.all(np.isfinite(p)):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    rows = p.reshape(-1, p.shape[-1])
+    sums = rows.sum(axis=1, keepdims=True)
+    if np.any(sums <= 0):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    if not replacement and num_samples > rows.shape[1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    rng = _rng(generator)
+    if replacement:
+        cdf = np.cumsum(rows / sums, axis=1)
+        u = rng.random((rows.shape[0], num_samples))
+        out = np.minimum((u[:, :, None] > cdf[:, None, :]).sum(-1), rows.shape[1] - 1)
+    else:
+        # Gumbel top-k: the k largest log(p) + Gumbel noise are a sample without replacement
+        with np.errstate(divide="ignore"):
+            keys = np.log(rows) - np.log(-np.log(rng.random(rows.shape)))
+        out = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    out = out.astype(np.int64)
+    return make(out.reshape(p.shape[:-1] + (num_samples,)), input._device)
+
+
+def _random_like(fn, input, generator, dtype, device, requires_grad):
+    return fn(input._array.shape, generator=generator, dtype=dtype or input.dtype, device=_like_device(input, device),
+              requires_grad=requires_grad)
+
+
+def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
+    return _random_like(rand, input, generator, dtype, device, requires_grad)
+
+
+def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
+    return _random_like(randn, input, generator, dtype, device, requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input._array.shape, generator=generator, dtype=dtype or input.dtype,
+                   device=_like_device(input, device), requires_grad=requires_grad)
+
+
+
+def new_methods():
+    """``Tensor.new_zeros`` and friends: same dtype and device as ``self`` unless given."""
+    def _kw(self, dtype, device):
+        return dict(dtype=self.dtype if dtype is None else dtype, device=self._device if device is None else device)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return zeros(*size, requires_grad=requires_grad, **_kw(self, dtype, device))
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return ones(*size, requires_grad=requires_grad, **_kw(self, dtype, device))
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return empty(*size, requires_grad=requires_grad, **_kw(self, dtype, device))
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        return full(size, fill_value, requires_grad=requires_grad, **_kw(self, dtype, device))
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+        return tensor(data, requires_grad=requires_grad, **_kw(self, dtype, device))
+
+    return {f.__name__: f for f in (new_zeros, new_ones, new_empty, new_full, new_tensor)}

@@ -1,0 +1,109 @@
+"""dtype/device conversion (``to``, ``float()``, ``long()``...): differentiable between float dtypes.
+
+The module defines functions named ``float``, ``int``, ``bool`` and ``type``; Python's own are reached
+through ``builtins``.
+"""
+import builtins
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..autograd.node import Node
+from ..backend import as_device, device as _device_cls
+from ._util import Tensor, make, record
+
+__all__ = ["to", "type_as", "float", "double", "half", "long", "int", "short", "bool", "byte", "char", "type"]
+
+_DTYPE_NAMES = {"torch.FloatTensor": _dt.float32, "torch.DoubleTensor": _dt.float64, "torch.HalfTensor": _dt.float16,
+                "torch.LongTensor": _dt.int64, "torch.IntTensor": _dt.int32, "torch.ShortTensor": _dt.int16,
+                "torch.CharTensor": _dt.int8, "torch.ByteTensor": _dt.uint8, "torch.BoolTensor": _dt.bool}
+_TYPE_NAMES = {d: "ember." + k.split(".")[1] for k, d in _DTYPE_NAMES.items()}
+
+
+class ToCopyBackward0(Node):
+    __slots__ = ("src_dtype",)
+    _fresh = True
+
+    def backward(self, g):
+        return (g.astype(self.src_dtype),)
+
+
+def _cast(input, dtype, copy=False):
+    x = input._array
+    if x.dtype == dtype.np and not copy:
+        return input
+    out = make(x.astype(dtype.np), input._device)
+    record(out, ToCopyBackward0, (input,), None, src_dtype=x.dtype)
+    return out
+
+
+def _parse_to(args, kwargs):
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, (str, _device_cls)):
+            device = a
+        elif isinstance(a, (_dt.dtype, np.dtype)) or a in (builtins.float, builtins.int, builtins.bool) or (
+                isinstance(a, builtins.type) and issubclass(a, np.generic)):
+            dtype = a
+        elif isinstance(a, (builtins.bool, np.bool_)):
+            continue     # legacy positional non_blocking
+        elif a is None:
+            continue
+        else:
+            raise TypeError(f"to() received an invalid combination of arguments: {builtins.type(a).__name__}")
+    return dtype, device, copy
+
+
+def to(input, *args, **kwargs):
+    """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``; returns ``input`` if nothing changes."""
+    dtype, device, copy = _parse_to(args, dict(kwargs))
+    if device is not None:
+        dev = as_device(device)
+        if dev is not input._device:
+            raise RuntimeError(f"moving tensors from {input._device} to {dev} is not supported yet")
+    if dtype is None:
+        return _cast(input, input.dtype, copy) if copy else input
+    return _cast(input, _dt.as_dtype(dtype), copy)
+
+
+def type_as(input, other):
+    return _cast(input, other.dtype)
+
+
+def type(input, dtype=None, non_blocking=False):
+    """With no argument, the type name (``'ember.FloatTensor'``); else a cast."""
+    if dtype is None:
+        return _TYPE_NAMES[input.dtype]
+    if isinstance(dtype, str):
+        key = dtype.replace("ember.", "torch.")
+        if key not in _DTYPE_NAMES:
+            raise ValueError(f"invalid type: '{dtype}'")
+        dtype = _DTYPE_NAMES[key]
+    return _cast(input, _dt.as_dtype(dtype))
+
+
+def _caster(d, name):
+    def conv(input, memory_format=None):
+        return _cast(input, d)
+    conv.__name__ = name
+    conv.__doc__ = f"``self.to({d})``."
+    return conv
+
+
+float = _caster(_dt.float32, "float")
+double = _caster(_dt.float64, "double")
+half = _caster(_dt.float16, "half")
+long = _caster(_dt.int64, "long")
+int = _caster(_dt.int32, "int")
+short = _caster(_dt.int16, "short")
+bool = _caster(_dt.bool, "bool")
+byte = _caster(_dt.uint8, "byte")
+char = _caster(_dt.int8, "char")

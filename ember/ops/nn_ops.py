@@ -1,0 +1,258 @@
+"""The functional pieces ``ember.nn`` builds on, named as in ``torch.nn.functional`` so they map 1:1.
+
+``ember.nn.functional`` re-exports everything in ``__all__``. Defined here: ``linear`` (one fused
+node), ``dropout``, ``embedding``, ``one_hot``, ``pad``, ``normalize``, ``cosine_similarity`` and
+``scaled_dot_product_attention``; the rest lives in its op family (conv, pool, loss, normalization,
+unary activations, reductions).
+"""
+import math
+
+import numpy as np
+
+from ..autograd.node import Node
+from ..backend import check_same_device
+from ..random import _rng
+from . import shape as _shape
+from .conv import conv1d, conv2d
+from .elementwise import clamp
+from .indexing import scatter_rows
+from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div, l1_loss,
+                   mse_loss, nll_loss, smooth_l1_loss)
+from .normalization import batch_norm, group_norm, layer_norm
+from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from .softmax import log_softmax, softmax
+from .unary import (elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, logsigmoid, mish, relu, relu6, selu,
+                    sigmoid, silu, softplus, softsign, tanh, tanhshrink)
+from ._util import Tensor, make, record, save_versions
+
+__all__ = ["linear", "dropout", "embedding", "one_hot", "pad", "normalize", "cosine_similarity",
+           "scaled_dot_product_attention", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "cross_entropy", "nll_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div",
+           "layer_norm", "batch_norm", "group_norm", "relu", "relu6", "leaky_relu", "gelu", "silu", "mish",
+           "softplus", "elu", "selu", "sigmoid", "tanh", "hardtanh", "hardsigmoid", "hardswish", "logsigmoid",
+           "softsign", "tanhshrink", "softmax", "log_softmax"]
+
+
+# ---- linear --------------------------------------------------------------------------------------------
+
+class AddmmBackward0(Node):
+    """``y = x @ W.T + b`` over the flattened leading dims of ``x``: three BLAS-ready products backward."""
+    __slots__ = ("x2", "w", "xshape")
+    _saved = ("x2", "w")
+    _fresh = True
+
+    def backward(self, g):
+        nx, nw, nb = self._next
+        g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
+        if not (g2.flags.c_contiguous or g2.flags.f_contiguous):
+            g2 = np.ascontiguousarray(g2)
+        gx = np.matmul(g2, self.w).reshape(self.xshape) if nx is not None else None
+        gw = np.matmul(g2.T, self.x2) if nw is not None else None
+        gb = g2.sum(axis=0) if nb is not None else None
+        return gx, gw, gb
+
+
+class MmBackward0(AddmmBackward0):
+    __slots__ = ()
+
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias`` for ``input (*, in)``, ``weight (out, in)``, ``bias (out,)``."""
+    x, w = input._array, weight._array
+    if input._device is not weight._device or (bias is not None and bias._device is not input._device):
+        check_same_device("linear", *[t._device for t in (input, weight, bias) if t is not None])
+    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
+        if w.ndim == 2 and x.ndim:
+            rows = int(np.prod(x.shape[:-1])) if x.ndim > 1 else 1
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x.shape[-1]} and "
+                               f"{w.shape[1]}x{w.shape[0]})")
+        raise RuntimeError(f"linear(): expected weight of shape (out, in) and input (*, in), got {list(w.shape)} and "
+                           f"{list(x.shape)}")
+    if x.dtype != w.dtype or (bias is not None and bias._array.dtype != x.dtype):
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype._short} and "
+                           f"{weight.dtype._short}")
+    x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+    out = np.matmul(x2, w.T)                 # W.T is a transposed view: BLAS reads it without a copy
+    if bias is not None:
+        out += bias._array
+    if x.ndim != 2:
+        out = out.reshape(x.shape[:-1] + (w.shape[0],))
+    result = make(out, input._device)
+    record(result, AddmmBackward0 if bias is not None else MmBackward0, (input, weight, bias),
+           save_versions(input, weight), x2=x2, w=w, xshape=x.shape)
+    return result
+
+
+# ---- dropout, embedding, one_hot -----------------------------------------------------------------------
+
+class NativeDropoutBackward0(Node):
+    __slots__ = ("mask",)
+    _saved = ("mask",)
+    _fresh = True
+
+    def backward(self, g):
+        return (g * self.mask,)
+
+
+def dropout(input, p=0.5, training=True, inplace=False, *, generator=None):
+    """Zero each element with probability ``p`` and scale the rest by ``1/(1-p)`` (identity when not training)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    x = input._array
+    if p == 1.0:
+        mask = np.zeros(x.shape, x.dtype)
+    else:
+        u = _rng(generator).random(x.shape, dtype=np.float64 if x.dtype == np.float64 else np.float32)
+        mask = (u >= p).astype(x.dtype) * np.asarray(1.0 / (1.0 - p), x.dtype)
+    if inplace:
+        from .inplace import mul_
+        return mul_(input, make(mask, input._device))
+    out = make(x * mask, input._device)
+    record(out, NativeDropoutBackward0, (input,), (), mask=mask)
+    return out
+
+
+class EmbeddingBackward0(Node):
+    __slots__ = ("idx", "wshape", "padding_idx")
+    _saved = ("idx",)
+    _fresh = True
+
+    def backward(self, g):
+        gw = np.zeros(self.wshape, g.dtype)
+        idx = self.idx.reshape(-1)
+        rows = g.reshape(idx.size, self.wshape[1])
+        if self.padding_idx is not None:
+            keep = idx != self.padding_idx
+            idx, rows = idx[keep], rows[keep]
+        scatter_rows(gw, idx, rows)
+        return None, gw
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+              sparse=False):
+    """Rows of ``weight`` at the integer ``input`` indices; repeated indices accumulate gradients."""
+    if not isinstance(input, Tensor) or input._array.dtype.kind not in "iu":
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, "
+                           "Int; but got " + (input.dtype._short if isinstance(input, Tensor) else type(input).__name__))
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding(): scale_grad_by_freq and sparse are not supported by ember")
+    idx = input._array.astype(np.int64, copy=False)
+    w = weight._array
+    n = w.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise IndexError("index out of range in self")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += n
+    if max_norm is not None:
+        _renorm_rows(weight, np.unique(idx), max_norm, norm_type)
+    out = make(np.take(w, idx, axis=0), input._device)
+    record(out, EmbeddingBackward0, (input, weight), (), idx=idx, wshape=w.shape, padding_idx=padding_idx)
+    return out
+
+
+def _renorm_rows(weight, rows, max_norm, norm_type):
+    # PyTorch rescales the looked-up rows in place, outside autograd
+    w = weight._array
+    norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
+    big = norms > max_norm
+    if big.any():
+        w[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None]
+        weight._vc[0] += 1
+
+
+def one_hot(tensor, num_classes=-1):
+    """``(*, num_classes)`` int64 one-hot encoding of class indices."""
+    t = tensor._array
+    if t.dtype.kind not in "iu":
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1:
+        num_classes = int(t.max()) + 1 if t.size else 0
+    if t.size and (t.min() < 0 or t.max() >= num_classes):
+        raise RuntimeError("Class values must be smaller than num_classes." if t.size and t.max() >= num_classes else
+                           "Class values must be non-negative.")
+    out = np.zeros(t.shape + (num_classes,), np.int64)
+    np.put_along_axis(out, t[..., None].astype(np.int64), 1, axis=-1)
+    return make(out, tensor._device)
+
+
+# ---- pad and friends -----------------------------------------------------------------------------------
+
+class ConstantPadNdBackward0(Node):
+    __slots__ = ("index",)
+
+    def backward(self, g):
+        return (g[self.index],)
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last ``len(pad) // 2`` dims: ``pad = (left, right, top, bottom, ...)``; negative values crop."""
+    if mode != "constant":
+        if mode in ("reflect", "replicate", "circular"):
+            return _pad_np(input, pad, {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode])
+        raise NotImplementedError(f"pad(mode={mode!r}) is not supported by ember")
+    x = input._array
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise RuntimeError(f"Padding length must be divisible by 2 and at most twice the number of dimensions, got "
+                           f"{len(pad)} for a {x.ndim}-D input")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    if any(a < 0 or b < 0 for a, b in widths):       # negative padding crops (a differentiable slice)
+        from .indexing import getitem
+        input = getitem(input, tuple(slice(max(-a, 0), n - max(-b, 0)) for (a, b), n in zip(widths, x.shape)))
+        widths = [(max(a, 0), max(b, 0)) for a, b in widths]
+        x = input._array
+    out = make(np.pad(x, widths, constant_values=0 if value is None else value), input._device)
+    record(out, ConstantPadNdBackward0, (input,), None,
+           index=tuple(slice(a, a + n) for (a, _), n in zip(widths, x.shape)))
+    return out
+
+
+def _pad_np(input, pad_, np_mode):
+    x = input._array
+    k = len(pad_) // 2
+    widths = [(0, 0)] * (x.ndim - k) + [(int(pad_[2 * i]), int(pad_[2 * i + 1])) for i in reversed(range(k))]
+    # build the padded result as a gather from the input: its backward (index) accumulates repeats
+    idx = np.pad(np.arange(x.size).reshape(x.shape), widths, mode=np_mode)
+    from .indexing import take
+    return take(input, make(idx, input._device))
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12):
+    """``input / max(||input||_p, eps)`` along ``dim``."""
+    from .reduction import norm
+    n = norm(input, p, dim, keepdim=True)
+    return input / clamp(n, min=eps).expand_as(input)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """Cosine of the angle between ``x1`` and ``x2`` along ``dim``."""
+    from .reduction import norm, sum as _sum
+    num = _sum(x1 * x2, dim)
+    den = clamp(norm(x1, 2, dim) * norm(x2, 2, dim), min=eps)
+    return num / den
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+    """``softmax(Q K^T * scale + mask) V``; a bool mask keeps True positions, a float mask is added."""
+    from .linalg import matmul
+    d = query._array.shape[-1]
+    s = 1.0 / math.sqrt(d) if scale is None else scale
+    scores = matmul(query, _shape.transpose(key, -2, -1)) * s
+    lq, lk = scores._array.shape[-2], scores._array.shape[-1]
+    if is_causal:
+        causal = make(np.tril(np.ones((lq, lk), bool)), query._device)
+        scores = scores.masked_fill(~causal, float("-inf"))
+    if attn_mask is not None:
+        if attn_mask._array.dtype == np.bool_:
+            scores = scores.masked_fill(~attn_mask, float("-inf"))
+        else:
+            scores = scores + attn_mask
+    attn = softmax(scores, -1)
+    if dropout_p > 0:
+        attn = dropout(attn, dropout_p)
+    return matmul(attn, value)
+

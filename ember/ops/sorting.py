@@ -1,0 +1,74 @@
+"""``sort``, ``argsort`` and ``topk``: stable orders, values differentiable through their indices."""
+from collections import namedtuple
+
+import numpy as np
+
+from ..autograd.node import Node
+from ._util import make, norm_dim, record
+
+__all__ = ["sort", "argsort", "topk"]
+
+return_sort = namedtuple("sort", ["values", "indices"])
+return_topk = namedtuple("topk", ["values", "indices"])
+
+
+class SortBackward0(Node):
+    __slots__ = ("shape", "idx", "dim")
+    _saved = ("idx",)
+    _fresh = True
+
+    def backward(self, g):
+        out = np.zeros(self.shape, g.dtype)
+        np.put_along_axis(out, self.idx, g, axis=self.dim)
+        return (out,)
+
+
+class TopkBackward0(SortBackward0):
+    __slots__ = ()
+
+
+def _sorted_indices(x, d, descending):
+    if not descending:
+        return np.argsort(x, axis=d, kind="stable")
+    # a stable sort of negated keys keeps ties in index order (bool/unsigned keys are mirrored instead)
+    if x.dtype.kind == "b":
+        key = ~x
+    elif x.dtype.kind == "u":
+        key = x.max() - x if x.size else x
+    else:
+        key = -x
+    return np.argsort(key, axis=d, kind="stable")
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    """Sorted values and their indices along ``dim`` (ties keep index order)."""
+    x = input._array
+    if x.ndim == 0:
+        return return_sort(make(x.copy(), input._device), make(np.zeros((), np.int64), input._device))
+    d = norm_dim(dim, x.ndim)
+    idx = _sorted_indices(x, d, descending)
+    vals = np.take_along_axis(x, idx, axis=d)
+    out = make(vals, input._device)
+    record(out, SortBackward0, (input,), (), shape=x.shape, idx=idx, dim=d)
+    return return_sort(out, make(idx.astype(np.int64), input._device))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return sort(input, dim, descending, stable).indices
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The ``k`` largest (or smallest) values along ``dim`` with their indices."""
+    x = input._array
+    d = norm_dim(dim, x.ndim) if x.ndim else 0
+    n = x.shape[d] if x.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError("selected index k out of range")
+    if x.ndim == 0:
+        return return_topk(make(x.copy(), input._device), make(np.zeros((), np.int64), input._device))
+    idx = _sorted_indices(x, d, largest)
+    idx = np.take(idx, np.arange(k), axis=d)
+    vals = np.take_along_axis(x, idx, axis=d)
+    out = make(vals, input._device)
+    record(out, TopkBackward0, (input,), (), shape=x.shape, idx=idx, dim=d)
+    return return_topk(out, make(idx.astype(np.int64), input._device))

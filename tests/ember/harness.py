@@ -1,0 +1,206 @@
+"""Table-driven op tests: one ``Op`` spec per op generates forward, backward and gradcheck tests.
+
+A spec's ``fn(m, *inputs)`` is written once against the PyTorch API and run with ``m = ember`` and
+``m = torch`` (the oracle), so each op is checked against PyTorch 2.13 CPU on every case, in float32
+and float64, on every device in ``DEVICES`` (CUDA cases skip, with the reason, where ember has no GPU).
+
+    SPECS = [Op("exp", lambda m, x: m.exp(x), UNARY_SHAPES)]
+    test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+"""
+import dataclasses
+import zlib
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+
+torch.set_num_threads(1)
+
+
+def _cuda_reason():
+    try:
+        ember.zeros(1, device="cuda")
+    except RuntimeError as e:
+        return str(e)
+    return None
+
+
+_CUDA_SKIP = _cuda_reason()
+DEVICES = [pytest.param("cpu", id="cpu"),
+           pytest.param("cuda", id="cuda", marks=pytest.mark.skipif(_CUDA_SKIP is not None,
+                                                                  reason=f"no GPU backend: {_CUDA_SKIP}"))]
+
+TOL = {"float32": dict(rtol=1e-4, atol=1e-5), "float64": dict(rtol=1e-9, atol=1e-10)}
+
+
+@dataclasses.dataclass
+class Op:
+    name: str
+    fn: object                   # fn(m, *inputs) with m = ember or torch
+    cases: list                  # each case: a tuple of input shapes (a bare shape means one input)
+    domain: object = None        # callable(np.ndarray, index) -> valid inputs (e.g. positive for log)
+    grad: bool = True            # differentiable: backward and gradcheck tests
+    gradcheck: bool = True
+    tol: dict = None             # overrides per dtype name
+    dtypes: tuple = ("float32", "float64")
+    int_inputs: tuple = ()       # indices of inputs that are int64 index tensors (not differentiated)
+    const_inputs: tuple = ()     # indices of float inputs that never require grad (class weights...)
+    make_int: object = None      # callable(shape, case, index, rng) -> int array for those inputs
+    eps: float = 1e-6
+
+    def shapes(self, case):
+        return case if case and isinstance(case[0], tuple) else (case,)
+
+
+def _seed(*parts):
+    return zlib.crc32(repr(parts).encode())
+
+
+def inputs(spec, case, dtype, rng=None):
+    """NumPy arrays for one case (float inputs in ``dtype``, index inputs int64)."""
+    rng = rng or np.random.default_rng(_seed(spec.name, case, dtype))
+    arrays = []
+    for i, shape in enumerate(spec.shapes(case)):
+        if i in spec.int_inputs:
+            arrays.append(spec.make_int(shape, case, i, rng).astype(np.int64))
+            continue
+        a = rng.standard_normal(shape)
+        if spec.domain is not None:
+            a = spec.domain(a, i)
+        arrays.append(np.asarray(a, dtype=dtype))
+    return arrays
+
+
+def _tensors(lib, arrays, spec, device, requires_grad):
+    out = []
+    for i, a in enumerate(arrays):
+        rg = requires_grad and i not in spec.int_inputs and i not in spec.const_inputs
+        if lib is torch:
+            out.append(torch.tensor(a, requires_grad=rg))
+        else:
+            out.append(ember.tensor(a, device=device, requires_grad=rg))
+    return out
+
+
+def _outputs(result):
+    if isinstance(result, (tuple, list)):
+        return [r for r in result if isinstance(r, (torch.Tensor, ember.Tensor))]
+    return [result]
+
+
+def as_numpy(t):
+    if isinstance(t, torch.Tensor):
+        return t.detach().numpy()
+    return np.asarray(t.detach().cpu().numpy())
+
+
+def assert_close(actual, expected, dtype, tol=None, what=""):
+    kw = dict(TOL[dtype])
+    if tol and dtype in tol:
+        kw.update(tol[dtype])
+    a, e = as_numpy(actual), as_numpy(expected)
+    assert a.shape == e.shape, f"{what}: shape {a.shape} != torch {e.shape}"
+    np.testing.assert_allclose(a.astype(np.float64) if a.dtype != bool else a,
+                               e.astype(np.float64) if e.dtype != bool else e, err_msg=what, equal_nan=True, **kw)
+
+
+def check_forward(spec, case, dtype, device):
+    arrays = inputs(spec, case, dtype)
+    got = _outputs(spec.fn(ember, *_tensors(ember, arrays, spec, device, False)))
+    want = _outputs(spec.fn(torch, *_tensors(torch, arrays, spec, device, False)))
+    assert len(got) == len(want)
+    for k, (g, w) in enumerate(zip(got, want)):
+        assert str(g.dtype).replace("ember.", "") == str(w.dtype).replace("torch.", ""), \
+            f"output {k} dtype {g.dtype} != torch {w.dtype}"
+        assert_close(g, w, dtype, spec.tol, f"{spec.name} output {k}")
+
+
+def check_backward(spec, case, dtype, device):
+    arrays = inputs(spec, case, dtype)
+    et = _tensors(ember, arrays, spec, device, True)
+    tt = _tensors(torch, arrays, spec, device, True)
+    eo, to = _outputs(spec.fn(ember, *et)), _outputs(spec.fn(torch, *tt))
+    rng = np.random.default_rng(_seed("upstream", spec.name, case))
+    pairs = [(e, t) for e, t in zip(eo, to) if t.requires_grad]
+    assert pairs, f"{spec.name}: torch output needs no grad; mark the spec grad=False"
+    seeds = [rng.standard_normal(t.shape).astype(dtype) for _, t in pairs]
+    ember.autograd.backward([e for e, _ in pairs], [ember.tensor(s, device=device) for s in seeds])
+    torch.autograd.backward([t for _, t in pairs], [torch.tensor(s) for s in seeds])
+    for i, (e, t) in enumerate(zip(et, tt)):
+        if not t.requires_grad:
+            continue
+        if t.grad is None:
+            assert e.grad is None or not as_numpy(e.grad).any(), f"{spec.name}: input {i} got a gradient"
+            continue
+        assert e.grad is not None, f"{spec.name}: input {i} got no gradient"
+        assert e.grad.dtype == e.dtype and e.grad.shape == e.shape
+        assert_close(e.grad, t.grad, dtype, spec.tol, f"{spec.name} grad of input {i}")
+
+
+def check_gradcheck(spec, case, device):
+    arrays = inputs(spec, case, "float64")
+    et = _tensors(ember, arrays, spec, device, True)
+    assert ember.autograd.gradcheck(lambda *xs: spec.fn(ember, *xs), et, eps=spec.eps, atol=1e-5, rtol=1e-4)
+
+
+def _ids(specs, flag=None):
+    out = []
+    for s in specs:
+        if flag and not getattr(s, flag):
+            continue
+        for i, c in enumerate(s.cases):
+            out.append(pytest.param(s, c, id=f"{s.name}-{i}"))
+    return out
+
+
+def op_tests(specs):
+    """The three parametrised test functions for a list of specs."""
+    @pytest.mark.parametrize("device", DEVICES)
+    @pytest.mark.parametrize("dtype", ["float32", "float64"])
+    @pytest.mark.parametrize("spec,case", _ids(specs))
+    def test_forward(spec, case, dtype, device):
+        if dtype not in spec.dtypes:
+            pytest.skip(f"{spec.name} is not defined for {dtype}")
+        check_forward(spec, case, dtype, device)
+
+    @pytest.mark.parametrize("device", DEVICES)
+    @pytest.mark.parametrize("dtype", ["float32", "float64"])
+    @pytest.mark.parametrize("spec,case", _ids(specs, "grad"))
+    def test_backward(spec, case, dtype, device):
+        if dtype not in spec.dtypes:
+            pytest.skip(f"{spec.name} is not defined for {dtype}")
+        check_backward(spec, case, dtype, device)
+
+    @pytest.mark.parametrize("device", DEVICES)
+    @pytest.mark.parametrize("spec,case", [p for p in _ids(specs, "grad") if p.values[0].gradcheck])
+    def test_gradcheck(spec, case, device):
+        check_gradcheck(spec, case, device)
+
+    return test_forward, test_backward, test_gradcheck
+
+
+def nn_functional(m):
+    """``torch.nn.functional`` or ember's counterpart, ``ember.ops.nn_ops``."""
+    from ember.ops import nn_ops
+    return torch.nn.functional if m is torch else nn_ops
+
+
+# ---- common domains and shape sets -----------------------------------------------------------------------
+
+def positive(a, i):
+    return np.abs(a) + 0.5
+
+
+def away_from_zero(a, i):
+    return np.where(a >= 0, a + 0.5, a - 0.5)
+
+
+def unit_interval(a, i):
+    return np.tanh(a) * 0.9
+
+
+UNARY_SHAPES = [(3, 4), (), (2, 3, 4), (0, 3)]
+BINARY_SHAPES = [((3, 4), (3, 4)), ((2, 3, 4), (4,)), ((3, 1), (1, 4)), ((), (2, 3)), ((), ()), ((0, 3), (3,)),
+                 ((2, 1, 3), (4, 1))]
