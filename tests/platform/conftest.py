@@ -89,3 +89,15 @@ def notebook(alice):
         execution_count=1,
     )
     return nb
+
+
+@pytest.fixture(autouse=True)
+def _fresh_login_counters(redis_url):
+    """Login-failure counters live in the shared Redis; drop this run's after each test."""
+    yield
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(f"{settings.REDIS_KEY_PREFIX}:*login-fail*"):
+        client.delete(key)

@@ -31,6 +31,11 @@ def _validate(nb, version: int, minor: int) -> None:
         raise NotebookImportError(
             f"not a valid nbformat {version}.{minor} notebook: {_schema_message(error)}"
         ) from None
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        # nbformat's normaliser indexes fields before the schema check: a structural gap.
+        raise NotebookImportError(
+            f"not a valid nbformat {version}.{minor} notebook: missing or malformed {error}"
+        ) from None
 
 
 def parse_ipynb(data: bytes):
