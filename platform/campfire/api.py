@@ -4,6 +4,8 @@ Every 4xx is `{"detail": "..."}`; ninja's 422 for invalid input becomes a 400 wh
 names the field.
 """
 
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
@@ -23,6 +25,8 @@ api = NinjaAPI(
     "(create tokens at /accounts/tokens/).",
     auth=SIGNED_IN,
     urls_namespace="api",
+    # Swagger UI (served from ninja's bundled static files, no CDN) sets inline style attributes.
+    docs_decorator=csp_replace({"style-src": [SELF, UNSAFE_INLINE]}),
 )
 api.add_router("/", notebooks_router)
 

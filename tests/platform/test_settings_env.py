@@ -1,6 +1,7 @@
 """Settings come from the environment through typed helpers that explain bad values."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,13 @@ def test_bad_environment_fails_at_start_with_a_clear_message(env, message):
 
 def test_debug_without_a_secret_key_is_allowed_for_development():
     assert _load_settings(DEBUG="1").stdout.split()[0] == "True"
+
+
+def test_every_setting_read_from_the_environment_is_documented():
+    names = set(re.findall(r'env_(?:str|int|bool|list|url)\(\s*"([A-Z_]+)"', (ROOT / "platform/campfire/settings.py").read_text()))
+    names |= set(re.findall(r'"(CAMPFIRE_[A-Z_]+)"', (ROOT / "scripts/run.py").read_text()))
+    assert len(names) > 20
+    for doc in ("README.md", "docs/OPERATIONS.md"):
+        text = (ROOT / doc).read_text()
+        missing = sorted(name for name in names if f"`{name}`" not in text)
+        assert not missing, f"{doc} does not document {missing}"
