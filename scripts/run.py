@@ -111,14 +111,15 @@ def main() -> int:
         except KeyboardInterrupt:
             # Ctrl-C in a terminal reaches honcho too; a signal sent to this script alone does not.
             try:
-                return honcho.wait(timeout=3)
+                honcho.wait(timeout=3)
             except subprocess.TimeoutExpired:
                 honcho.terminate()
             try:
-                return honcho.wait(timeout=20)
+                honcho.wait(timeout=20)
             except (KeyboardInterrupt, subprocess.TimeoutExpired):
                 honcho.kill()
                 return 130
+            return 0  # stopped on request, cleanly
     finally:
         stop_event.set()
         if redis_process is not None:
