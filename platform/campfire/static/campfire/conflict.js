@@ -12,8 +12,8 @@ export function bindConflict({ banner, autosave, notebook, onReload, announce })
     message.textContent =
       "This notebook was changed somewhere else (another tab or device) after you opened it. " +
       "Your latest edits here are not saved. Choose what to do:";
+    // No focus change: the user may be typing, and a space on a focused button would press it.
     banner.hidden = false;
-    reloadButton.focus();
   });
 
   reloadButton.addEventListener("click", async () => {

@@ -15,7 +15,17 @@ const SAFE_HREF = /^(?:https?:|mailto:|#)/i;
 // output goes to the sandboxed frame instead of being shown inline with the script stripped.
 const ACTIVE_TAGS = new Set(["script"]);
 
+// Class names the editor's own CSS and scripts use: user content may not borrow them to dress up
+// as Campfire UI (a fake toolbar, a fake conflict banner). Other classes (pandas' "dataframe") stay.
+const RESERVED_CLASS = /^(?:cell|nb-|output|cm-|save-|conflict|run-|kernel|button|icon-button|visually-hidden|skip-link|site-|editor|rendered-markdown|json-|shortcut|dialog|readonly|blocked-image|message|ansi-|selected|is-|execution)/;
+
 const purifier = DOMPurify(window);
+let keepAnsiClasses = false; // set while sanitising ansi_up's own output
+purifier.addHook("uponSanitizeAttribute", (node, data) => {
+  if (data.attrName !== "class" || keepAnsiClasses) return;
+  data.attrValue = data.attrValue.split(/\s+/).filter((name) => name && !RESERVED_CLASS.test(name)).join(" ");
+  if (!data.attrValue) data.keepAttr = false;
+});
 purifier.addHook("afterSanitizeAttributes", (node) => {
   if (node.nodeName === "A") {
     const href = node.getAttribute("href");
@@ -72,11 +82,17 @@ const ANSI_DECLARATION = /^(color|background-color):rgb\((\d{1,3}),(\d{1,3}),(\d
 
 export function sanitizeAnsiHTML(html) {
   const moved = String(html).replace(/<span style="/g, '<span data-ansi-style="');
-  const fragment = purifier.sanitize(moved, {
-    ALLOWED_TAGS: ["span", "a"],
-    ALLOWED_ATTR: ["class", "href", "data-ansi-style"],
-    RETURN_DOM_FRAGMENT: true,
-  });
+  keepAnsiClasses = true; // ansi_up escapes all text, so every class here is one of its own
+  let fragment;
+  try {
+    fragment = purifier.sanitize(moved, {
+      ALLOWED_TAGS: ["span", "a"],
+      ALLOWED_ATTR: ["class", "href", "data-ansi-style"],
+      RETURN_DOM_FRAGMENT: true,
+    });
+  } finally {
+    keepAnsiClasses = false;
+  }
   for (const span of fragment.querySelectorAll("span[data-ansi-style]")) {
     for (const declaration of span.dataset.ansiStyle.split(";")) {
       const compact = declaration.replace(/\s+/g, "");
