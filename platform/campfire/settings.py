@@ -41,7 +41,7 @@ LOCAL_APPS = ["campfire", "campfire.accounts", "campfire.notebooks"]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
-    "campfire.middleware.RequestSizeLimitMiddleware",
+    "campfire.limits.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

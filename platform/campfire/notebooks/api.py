@@ -2,7 +2,6 @@
 
 from uuid import UUID
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
@@ -11,7 +10,6 @@ from ninja.files import UploadedFile
 
 from campfire.accounts.auth import ANYONE
 from campfire.notebooks import selectors, services
-from campfire.notebooks.exceptions import NotebookImportError
 from campfire.notebooks.rendering import render_markdown
 from campfire.notebooks.schemas import (
     ConflictOut,
@@ -53,10 +51,7 @@ def create_notebook(request, payload: NotebookCreate):
 @router.post("/notebooks/import", response={201: NotebookOut, **ERRORS})
 def import_notebook(request, file: File[UploadedFile], title: Form[str] = ""):
     """Upload an .ipynb (nbformat 3 or 4.x); every refusal is a 400 saying what is wrong."""
-    limit = settings.CAMPFIRE_IMPORT_MAX_BYTES
-    if file.size > limit:
-        raise NotebookImportError(f"the file is too large: {file.size} bytes (the limit is {limit} bytes)")
-    notebook = services.notebook_import(owner=request.auth, data=file.read(), filename=file.name or "", title=title)
+    notebook = services.notebook_import_upload(owner=request.auth, upload=file, title=title)
     return Status(201, _detail(notebook))
 
 

@@ -120,13 +120,22 @@ def _title_from_filename(filename: str) -> str:
     return stem[: -len(".ipynb")] if stem.lower().endswith(".ipynb") else stem
 
 
+def _check_import_size(size: int) -> None:
+    limit = settings.CAMPFIRE_IMPORT_MAX_BYTES
+    if size > limit:
+        raise NotebookImportError(f"the file is too large: {size} bytes (the limit is {limit} bytes)")
+
+
+def notebook_import_upload(*, owner, upload, title: str | None = None) -> Notebook:
+    """Import an UploadedFile, refusing an oversized one before reading it into memory."""
+    _check_import_size(upload.size or 0)
+    return notebook_import(owner=owner, data=upload.read(), filename=upload.name or "", title=title)
+
+
 @transaction.atomic
 def notebook_import(*, owner, data: bytes, filename: str = "", title: str | None = None) -> Notebook:
     """Create a notebook from an uploaded .ipynb; all or nothing (one transaction)."""
-    if len(data) > settings.CAMPFIRE_IMPORT_MAX_BYTES:
-        raise NotebookImportError(
-            f"the file is too large: {len(data)} bytes (the limit is {settings.CAMPFIRE_IMPORT_MAX_BYTES} bytes)"
-        )
+    _check_import_size(len(data))
     nb = parse_ipynb(data)
     try:
         # Outputs come from the file here, not from a client edit: stored separately below.

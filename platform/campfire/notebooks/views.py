@@ -1,7 +1,6 @@
 """HTML pages for notebooks: list/search, create, import, settings, duplicate, fork, delete, editor."""
 
 from csp.decorators import csp
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -45,14 +44,9 @@ def notebook_import(request):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            upload = form.cleaned_data["file"]
             try:
-                if upload.size > settings.CAMPFIRE_IMPORT_MAX_BYTES:
-                    raise NotebookImportError(
-                        f"the file is too large: {upload.size} bytes (the limit is {settings.CAMPFIRE_IMPORT_MAX_BYTES} bytes)"
-                    )
-                notebook = services.notebook_import(
-                    owner=request.user, data=upload.read(), filename=upload.name, title=form.cleaned_data["title"]
+                notebook = services.notebook_import_upload(
+                    owner=request.user, upload=form.cleaned_data["file"], title=form.cleaned_data["title"]
                 )
             except (NotebookImportError, ValidationError) as error:
                 form.add_error("file", error.messages if isinstance(error, ValidationError) else str(error))
