@@ -17,7 +17,7 @@ def notebook_list(*, user, query: str = ""):
     notebooks = Notebook.objects.filter(owner=user)
     if query.strip():
         notebooks = notebooks.filter(title__icontains=query.strip())
-    return notebooks.select_related("owner", "forked_from").defer("cells", "metadata").order_by("-updated", "title")
+    return notebooks.select_related("owner").defer("cells", "metadata").order_by("-updated", "title")
 
 
 def _get(notebook_id) -> Notebook | None:

@@ -76,11 +76,16 @@ def notebook_editor(request, notebook_id):
     return render(request, "notebooks/editor.html", context)
 
 
+def _settings_form(notebook, data=None):
+    initial = {"title": notebook.title, "visibility": notebook.visibility, "version": notebook.version}
+    return NotebookSettingsForm(data, initial=initial)
+
+
 @login_required
 def notebook_settings(request, notebook_id):
+    """Rename and share; the hidden version makes a stale form a 409, not an overwrite."""
     notebook = selectors.notebook_get_owned(notebook_id=notebook_id, user=request.user)
-    initial = {"title": notebook.title, "visibility": notebook.visibility, "version": notebook.version}
-    form = NotebookSettingsForm(request.POST or None, initial=initial)
+    form = _settings_form(notebook, request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -94,8 +99,7 @@ def notebook_settings(request, notebook_id):
             except VersionConflict:
                 messages.error(request, "The notebook was changed elsewhere; review the current values and save again.")
                 notebook.refresh_from_db()
-                form = NotebookSettingsForm(initial={"title": notebook.title, "visibility": notebook.visibility, "version": notebook.version})
-                return render(request, "notebooks/settings.html", {"notebook": notebook, "form": form}, status=409)
+                return render(request, "notebooks/settings.html", {"notebook": notebook, "form": _settings_form(notebook)}, status=409)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
