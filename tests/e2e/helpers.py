@@ -3,6 +3,7 @@ browser's own session (cookie + CSRF header), and waiting for the editor's save 
 
 import json
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,3 +74,16 @@ def wait_saved(page, timeout: float = 10_000):
 
 def csp_violations(page) -> list:
     return page.evaluate("window.__cspViolations")
+
+
+def wait_until(page, expression: str, timeout: float = 10.0):
+    """Poll a JS expression until truthy. (Playwright's wait_for_function re-evaluates string
+    expressions with eval() inside the page, which our CSP rightly forbids.)"""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(f"() => ({expression})")
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        time.sleep(0.05)

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import nbformat
 import pytest
 
-from tests.e2e.helpers import csp_violations, import_notebook, open_editor, sign_up, unique
+from tests.e2e.helpers import csp_violations, import_notebook, open_editor, sign_up, unique, wait_until
 from tests.e2e.sample_notebooks import HTML_PAYLOADS, xss_notebook
 
 LIVE_DOM_PROBLEMS = """() => {
@@ -62,8 +62,8 @@ def hostile(page, context, server):
     notebook = import_notebook(context, server, nbformat.writes(xss_notebook()), "hostile.ipynb")
     open_editor(page, server, notebook["id"])
     # Let asynchronous rendering finish: output frames load, markdown outputs come back.
-    page.wait_for_function("document.querySelectorAll('iframe.output-frame').length === 3")
-    page.wait_for_function("!document.querySelector('.output-markdown pre')")
+    wait_until(page, "document.querySelectorAll('iframe.output-frame').length === 3")
+    wait_until(page, "!document.querySelector('.output-markdown pre')")
     page.wait_for_timeout(500)
     return notebook
 
@@ -125,6 +125,6 @@ def test_markdown_rendered_in_the_browser_is_sanitised_too(page, hostile):
     page.keyboard.press("Control+a")
     page.keyboard.insert_text("## typed\n\n" + "\n\n".join(HTML_PAYLOADS))
     page.keyboard.press("Shift+Enter")
-    page.wait_for_function("[...document.querySelectorAll('.cell-rendered h2')].some(h => h.textContent === 'typed')")
+    wait_until(page, "[...document.querySelectorAll('.cell-rendered h2')].some(h => h.textContent === 'typed')")
     page.wait_for_timeout(300)
     assert_nothing_ran(page)

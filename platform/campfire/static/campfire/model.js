@@ -28,7 +28,9 @@ export class Cell {
   /** The cell as PATCH sends it (the server keeps outputs by id unless we clear them). */
   toPatch() {
     const body = { id: this.id, cell_type: this.cell_type, source: this.source, metadata: this.metadata };
-    if (this.cell_type === "code" && this.clearOutputs) body.outputs = [];
+    // Sent whatever the type now is: a code cell turned markdown must not keep its old outputs
+    // on the server (they would come back if it turned into code again).
+    if (this.clearOutputs) body.outputs = [];
     return body;
   }
 }

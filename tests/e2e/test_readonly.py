@@ -1,0 +1,55 @@
+"""Someone else's unlisted or public notebook opens read-only: nothing can be edited or saved,
+navigation still works, and a public one offers a fork."""
+
+from tests.e2e.helpers import api, sign_up, unique
+
+
+def test_unlisted_and_public_notebooks_are_read_only_for_others(browser, context, page, server):
+    sign_up(page, server, unique("alice"))
+    status, notebook = api(context, server, "POST", "/api/notebooks", {
+        "title": "Shared lesson", "cells": [{"cell_type": "markdown", "source": "# Lesson"}, {"cell_type": "code", "source": "x = 1"}],
+    })  # fmt: skip
+    assert status == 201
+    status, notebook = api(context, server, "PATCH", f"/api/notebooks/{notebook['id']}", {"version": notebook["version"], "visibility": "unlisted"})
+    assert status == 200, notebook
+
+    bob_context = browser.new_context(viewport={"width": 1280, "height": 800})
+    bob = bob_context.new_page()
+    try:
+        sign_up(bob, server, unique("bob"))
+        patches = []
+        bob.on("request", lambda request: patches.append(request.url) if request.method == "PATCH" else None)
+        bob.goto(server.url(f"/notebooks/{notebook['id']}/"))
+        bob.wait_for_selector("#notebook-app[data-ready='true']")
+        assert bob.get_attribute("#notebook-app", "data-can-edit") == "false"
+        assert bob.locator("#save-status").count() == 0
+        assert "Read-only" in bob.inner_text(".readonly-badge")
+        assert bob.locator(".nb-add").count() == 0
+        assert bob.get_attribute("#nb-title", "readonly") is not None
+        assert bob.locator(".cell-rendered h1").inner_text() == "Lesson"
+
+        code = bob.locator(".cell").nth(1)
+        code.locator(".cm-content").click()
+        assert code.locator(".cm-content").get_attribute("contenteditable") == "false"
+        bob.keyboard.type("y = 2")
+        bob.keyboard.press("Escape")
+        for key in ("a", "b", "d", "d", "m"):
+            bob.keyboard.press(key)
+        bob.keyboard.press("k")  # navigation still works
+        assert bob.locator(".cell.selected").get_attribute("data-cell-type") == "markdown"
+        assert bob.locator(".cell").count() == 2
+        assert code.locator(".cm-content").inner_text() == "x = 1"
+        assert code.locator(".cell-toolbar").is_hidden()
+        bob.wait_for_timeout(1500)
+        assert patches == []
+        assert bob.get_by_role("button", name="Fork to my notebooks").count() == 0  # unlisted: not forkable
+
+        api(context, server, "PATCH", f"/api/notebooks/{notebook['id']}", {"version": notebook["version"], "visibility": "public"})
+        bob.reload()
+        bob.wait_for_selector("#notebook-app[data-ready='true']")
+        bob.get_by_role("button", name="Fork to my notebooks").click()
+        bob.wait_for_selector("#notebook-app[data-can-edit='true']")
+        assert bob.input_value("#nb-title").startswith("Shared lesson")
+        assert bob.locator(".cell .cm-content").inner_text() == "x = 1"
+    finally:
+        bob_context.close()
