@@ -63,6 +63,28 @@ def import_notebook(context, server: Server, notebook_json: str, filename: str =
     return data
 
 
+def create_notebook(context, server: Server, title: str, cells: list[tuple[str, str]]) -> dict:
+    """POST /api/notebooks with (cell_type, source) pairs; returns the notebook JSON."""
+    body = {"title": title, "cells": [{"cell_type": cell_type, "source": source} for cell_type, source in cells]}
+    status, data = api(context, server, "POST", "/api/notebooks", body)
+    assert status == 201, data
+    return data
+
+
+def open_imported(page, context, server: Server, notebook, username: str) -> dict:
+    """Sign up, import `notebook` (an nbformat node), open it and let its outputs finish rendering
+    (output frames sized, text/markdown outputs rendered by the server)."""
+    import nbformat
+
+    sign_up(page, server, unique(username))
+    data = import_notebook(context, server, nbformat.writes(notebook), f"{username}.ipynb")
+    open_editor(page, server, data["id"])
+    frames = "[...document.querySelectorAll('iframe.output-frame')]"
+    wait_until(page, f"{frames}.every(f => f.getAttribute('height') !== '150')")
+    wait_until(page, "!document.querySelector('.output-markdown pre')")
+    return data
+
+
 def open_editor(page, server: Server, notebook_id: str):
     page.goto(server.url(f"/notebooks/{notebook_id}/"))
     page.wait_for_selector("#notebook-app[data-ready='true']")

@@ -6,16 +6,13 @@ import json
 
 import pytest
 
-from tests.e2e.helpers import api, open_editor, sign_up, unique, wait_saved
+from tests.e2e.helpers import api, create_notebook, open_editor, sign_up, unique, wait_saved
 
 
 @pytest.fixture
 def notebook(page, context, server):
     sign_up(page, server, unique("sam"))
-    status, data = api(context, server, "POST", "/api/notebooks", {
-        "title": "Autosave", "cells": [{"cell_type": "code", "source": "one"}, {"cell_type": "code", "source": "two"}],
-    })  # fmt: skip
-    assert status == 201
+    data = create_notebook(context, server, "Autosave", [("code", "one"), ("code", "two")])
     open_editor(page, server, data["id"])
     return data
 

@@ -3,7 +3,7 @@ tab's content is never overwritten; the user either loads the newer version or k
 
 import pytest
 
-from tests.e2e.helpers import api, open_editor, sign_up, unique, wait_saved
+from tests.e2e.helpers import api, create_notebook, open_editor, sign_up, unique, wait_saved
 
 
 def replace_cell_text(page, index, text):
@@ -15,8 +15,7 @@ def replace_cell_text(page, index, text):
 @pytest.fixture
 def two_tabs(context, page, server):
     sign_up(page, server, unique("tabs"))
-    status, data = api(context, server, "POST", "/api/notebooks", {"title": "Shared", "cells": [{"cell_type": "code", "source": "original"}]})
-    assert status == 201
+    data = create_notebook(context, server, "Shared", [("code", "original")])
     first = page
     second = context.new_page()
     second.errors = []

@@ -4,18 +4,13 @@ Ctrl+S saves at once."""
 
 import pytest
 
-from tests.e2e.helpers import api, sign_up, unique, wait_saved
+from tests.e2e.helpers import api, create_notebook, sign_up, unique, wait_saved
 
 
 @pytest.fixture
 def notebook(page, context, server):
     sign_up(page, server, unique("keys"))
-    status, data = api(context, server, "POST", "/api/notebooks", {
-        "title": "Keys",
-        "cells": [{"cell_type": "markdown", "source": "# Intro"}, {"cell_type": "code", "source": "a = 1"},
-                  {"cell_type": "code", "source": "b = 2"}],
-    })  # fmt: skip
-    assert status == 201, data
+    data = create_notebook(context, server, "Keys", [("markdown", "# Intro"), ("code", "a = 1"), ("code", "b = 2")])
     page.goto(server.url(f"/notebooks/{data['id']}/"))
     page.wait_for_selector("#notebook-app[data-ready='true']")
     return data

@@ -2,21 +2,15 @@
 live execution will call (appendOutput / clearOutput / updateDisplay and the cell-state display)
 behave like Jupyter's. Screenshots go to `shots_dir` for a person to look at."""
 
-import nbformat
 import pytest
 
-from tests.e2e.helpers import csp_violations, import_notebook, open_editor, sign_up, unique, wait_until
+from tests.e2e.helpers import csp_violations, open_imported, wait_until
 from tests.e2e.sample_notebooks import outputs_notebook
 
 
 @pytest.fixture
 def rendered(page, context, server):
-    sign_up(page, server, unique("olga"))
-    notebook = import_notebook(context, server, nbformat.writes(outputs_notebook()), "outputs.ipynb")
-    open_editor(page, server, notebook["id"])
-    wait_until(page, "document.querySelector('iframe.output-frame') && document.querySelector('iframe.output-frame').height !== '150'")
-    wait_until(page, "!document.querySelector('.output-markdown pre')")
-    return notebook
+    return open_imported(page, context, server, outputs_notebook(), "olga")
 
 
 def outputs_of(page, cell_index):

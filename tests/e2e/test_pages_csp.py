@@ -5,17 +5,13 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.e2e.helpers import api, csp_violations, sign_up, unique
+from tests.e2e.helpers import create_notebook, csp_violations, sign_up, unique
 
 
 @pytest.fixture
 def signed_in(page, context, server):
     sign_up(page, server, unique("paula"))
-    status, notebook = api(context, server, "POST", "/api/notebooks", {
-        "title": "CSP", "cells": [{"cell_type": "markdown", "source": "$x^2$ and **bold**"}, {"cell_type": "code", "source": "print(1)"}],
-    })  # fmt: skip
-    assert status == 201
-    return notebook
+    return create_notebook(context, server, "CSP", [("markdown", "$x^2$ and **bold**"), ("code", "print(1)")])
 
 
 def test_pages_load_cleanly_and_locally(page, server, signed_in):

@@ -1,15 +1,12 @@
 """Someone else's unlisted or public notebook opens read-only: nothing can be edited or saved,
 navigation still works, and a public one offers a fork."""
 
-from tests.e2e.helpers import api, sign_up, unique
+from tests.e2e.helpers import api, create_notebook, sign_up, unique
 
 
 def test_unlisted_and_public_notebooks_are_read_only_for_others(browser, context, page, server):
     sign_up(page, server, unique("alice"))
-    status, notebook = api(context, server, "POST", "/api/notebooks", {
-        "title": "Shared lesson", "cells": [{"cell_type": "markdown", "source": "# Lesson"}, {"cell_type": "code", "source": "x = 1"}],
-    })  # fmt: skip
-    assert status == 201
+    notebook = create_notebook(context, server, "Shared lesson", [("markdown", "# Lesson"), ("code", "x = 1")])
     status, notebook = api(context, server, "PATCH", f"/api/notebooks/{notebook['id']}", {"version": notebook["version"], "visibility": "unlisted"})
     assert status == 200, notebook
 

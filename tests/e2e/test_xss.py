@@ -10,10 +10,9 @@ is disabled in it); any other violation means the CSP, not the sanitiser, had to
 
 from urllib.parse import urlparse
 
-import nbformat
 import pytest
 
-from tests.e2e.helpers import csp_violations, import_notebook, open_editor, sign_up, unique, wait_until
+from tests.e2e.helpers import csp_violations, open_imported, wait_until
 from tests.e2e.sample_notebooks import HTML_PAYLOADS, xss_notebook
 
 LIVE_DOM_PROBLEMS = """() => {
@@ -58,13 +57,8 @@ def assert_nothing_ran(page):
 
 @pytest.fixture
 def hostile(page, context, server):
-    sign_up(page, server, unique("mallory"))
-    notebook = import_notebook(context, server, nbformat.writes(xss_notebook()), "hostile.ipynb")
-    open_editor(page, server, notebook["id"])
-    # Let asynchronous rendering finish: output frames load, markdown outputs come back.
-    wait_until(page, "document.querySelectorAll('iframe.output-frame').length === 3")
-    wait_until(page, "!document.querySelector('.output-markdown pre')")
-    page.wait_for_timeout(500)
+    notebook = open_imported(page, context, server, xss_notebook(), "mallory")
+    assert page.locator("iframe.output-frame").count() == 3
     return notebook
 
 
