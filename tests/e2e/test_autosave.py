@@ -94,3 +94,16 @@ def test_toolbar_buttons_and_type_change(page, context, server, notebook):
     page.keyboard.press("z")  # command mode after the click: undo the delete
     wait_saved(page)
     assert sources(context, server, notebook["id"]) == [("markdown", "two"), ("code", "one")]
+
+
+def test_drag_a_cell_to_reorder(page, context, server, notebook):
+    second = page.locator(".cell").nth(1)
+    second.click(position={"x": 10, "y": 10})  # selected: its drag handle shows
+    second.locator(".cell-drag").drag_to(page.locator(".cell").nth(0), target_position={"x": 300, "y": 4})
+    assert page.locator(".cell .cm-content").all_inner_texts() == ["two", "one"]
+    lower_half = {"x": 300, "y": page.locator(".cell").nth(1).bounding_box()["height"] - 6}
+    page.locator(".cell").nth(0).locator(".cell-drag").drag_to(page.locator(".cell").nth(1), target_position=lower_half)
+    assert page.locator(".cell .cm-content").all_inner_texts() == ["one", "two"]
+    page.locator(".cell").nth(1).locator(".cell-drag").drag_to(page.locator(".cell").nth(0), target_position={"x": 300, "y": 2})
+    wait_saved(page)
+    assert sources(context, server, notebook["id"]) == [("code", "two"), ("code", "one")]

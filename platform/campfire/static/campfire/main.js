@@ -9,6 +9,7 @@ import { bindTitle } from "./title.js";
 import { bindConflict } from "./conflict.js";
 import { bindHelp } from "./help.js";
 import { bindCommandKeys } from "./keyboard.js";
+import { bindDragReorder } from "./dragorder.js";
 import { ExecutionUI } from "./execution.js";
 import * as outputs from "./outputs.js";
 import { configureOutputFrames } from "./outputframe.js";
@@ -62,6 +63,7 @@ async function start() {
   const title = bindTitle({ input: root.querySelector("#nb-title"), notebook, readOnly });
   const openHelp = bindHelp({ dialog: document.getElementById("shortcuts-dialog"), openers: root.querySelectorAll("[data-open-help]") });
   bindCommandKeys({ root, view, save: saveNow, help: openHelp, readOnly });
+  if (!readOnly) bindDragReorder(view);
 
   if (autosave) {
     bindSaveStatus({ element: root.querySelector("#save-status"), autosave });

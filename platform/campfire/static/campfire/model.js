@@ -93,12 +93,12 @@ export class Notebook extends EventTarget {
     return index;
   }
 
-  move(cell, delta) {
+  /** Move `cell` so that it ends up at `index` (in the list without it). */
+  moveTo(cell, index) {
     const from = this.cells.indexOf(cell);
-    const to = from + delta;
-    if (from === -1 || to < 0 || to >= this.cells.length) return false;
+    if (from === -1 || index < 0 || index >= this.cells.length || index === from) return false;
     this.cells.splice(from, 1);
-    this.cells.splice(to, 0, cell);
+    this.cells.splice(index, 0, cell);
     this.touch();
     return true;
   }

@@ -199,7 +199,11 @@ export class NotebookView extends EventTarget {
   }
 
   move(delta, cell = this.selected) {
-    if (this.readOnly || !cell || !this.notebook.move(cell, delta)) return;
+    if (cell) this.moveTo(cell, this.notebook.indexOf(cell) + delta);
+  }
+
+  moveTo(cell, index) {
+    if (this.readOnly || !cell || !this.notebook.moveTo(cell, index)) return;
     const element = this.viewOf(cell).element;
     const following = this.notebook.cells[this.notebook.indexOf(cell) + 1];
     this.container.insertBefore(element, following ? this.viewOf(following).element : null);
