@@ -11,6 +11,7 @@ import {
 } from "../vendor/codemirror.js";
 
 const nonceMeta = document.querySelector('meta[name="csp-nonce"]');
+const stickyHeaderHeight = () => document.querySelector(".nb-header")?.getBoundingClientRect().height ?? 0;
 const cspNonce = nonceMeta ? nonceMeta.content : "";
 
 function languageFor(cellType) {
@@ -85,6 +86,8 @@ export function createCodeEditor({ parent, doc, cellType, readOnly = false, line
         EditorState.readOnly.of(readOnly),
         EditorView.editable.of(!readOnly),
         EditorView.lineWrapping,
+        // The notebook header is sticky: keep the cursor clear of it when scrolling into view.
+        EditorView.scrollMargins.of(() => ({ top: stickyHeaderHeight() + 8, bottom: 16 })),
         EditorView.cspNonce.of(cspNonce),
         theme,
         EditorView.updateListener.of((update) => {

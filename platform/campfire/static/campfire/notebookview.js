@@ -105,10 +105,11 @@ export class NotebookView extends EventTarget {
 
   enterEdit(cell, { where = "keep", focus = true } = {}) {
     if (!cell) return;
+    // Read-only: code can still be selected and copied; markdown stays rendered.
+    if (this.readOnly && cell.cell_type === "markdown") return;
     if (this.selected !== cell) this.select(cell, { focus: false });
     this.setMode("edit");
-    if (focus && !this.readOnly) this.viewOf(cell).focusEditor(where);
-    else if (focus) this.viewOf(cell).ensureEditor().focus(where);
+    if (focus) this.viewOf(cell).focusEditor(where);
   }
 
   enterCommand() {
