@@ -113,6 +113,19 @@ def test_help_dialog(page, notebook):
     assert not dialog.is_visible()
 
 
+def test_line_numbers_toggle_and_are_remembered(page, notebook):
+    page.locator(".cell").nth(1).click(position={"x": 10, "y": 10})
+    assert page.locator(".cm-lineNumbers").count() == 0
+    page.keyboard.press("l")
+    assert page.locator(".cell").nth(1).locator(".cm-lineNumbers").inner_text().strip() == "1"
+    page.reload()
+    page.wait_for_selector("#notebook-app[data-ready='true']")
+    assert page.locator(".cm-lineNumbers").count() == 2  # both code cells, after a reload
+    page.locator(".cell").nth(1).click(position={"x": 10, "y": 10})
+    page.keyboard.press("l")
+    assert page.locator(".cm-lineNumbers").count() == 0
+
+
 def test_arrow_keys_cross_cell_boundaries_in_edit_mode(page, notebook):
     page.locator(".cell").nth(1).locator(".cm-content").click()
     assert mode(page) == "edit" and selected_index(page) == 1

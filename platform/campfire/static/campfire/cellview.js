@@ -9,7 +9,7 @@ const TYPE_LABELS = { code: "Code", markdown: "Markdown", raw: "Raw" };
 
 export class CellView {
   /**
-   * `cell`: the model Cell. `host`: {readOnly, keys(cellView) -> editor key handlers,
+   * `cell`: the model Cell. `host`: {readOnly, lineNumbers(), keys(cellView) -> editor key handlers,
    * onEdit(cellView, text), onFocus(cellView), renderMarkdown(source, attachments) -> Promise<html>}.
    */
   constructor(cell, host) {
@@ -48,6 +48,7 @@ export class CellView {
       doc: this.cell.source,
       cellType: this.cell.cell_type,
       readOnly: this.host.readOnly,
+      lineNumbersOn: this.host.lineNumbers(),
       keys: this.host.keys(this),
       onChange: (text) => this.host.onEdit(this, text),
       onFocus: () => this.host.onFocus(this),

@@ -52,6 +52,9 @@ export function bindCommandKeys({ root, view, save, help, readOnly }) {
       case "h":
         help();
         return true;
+      case "l":
+        view.toggleLineNumbers();
+        return true;
       case "Escape":
         view.enterCommand();
         return true;

@@ -4,6 +4,23 @@
 
 import { CellView } from "./cellview.js";
 
+// localStorage may be unavailable (privacy modes, sandboxing): settings then last for the page.
+function readSetting(key) {
+  try {
+    return window.localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function writeSetting(key, value) {
+  try {
+    window.localStorage.setItem(key, value);
+  } catch {
+    /* not persisted */
+  }
+}
+
 export class NotebookView extends EventTarget {
   /**
    * notebook: model Notebook; container: the cells list element; readOnly: no editing at all;
@@ -23,6 +40,7 @@ export class NotebookView extends EventTarget {
     this.mode = "command";
     this.executor = null; // {runCells(cells): Promise} registered by live execution
     this.deleted = []; // undo stack of {cell, index}
+    this.lineNumbers = readSetting("campfire.lineNumbers") === "on";
     this.build(initialMarkdown || new Map());
     this.bindEvents();
   }
@@ -32,6 +50,7 @@ export class NotebookView extends EventTarget {
   makeView(cell) {
     const view = new CellView(cell, {
       readOnly: this.readOnly,
+      lineNumbers: () => this.lineNumbers,
       keys: (v) => this.editorKeys(v),
       onEdit: (v, text) => {
         v.cell.source = text;
@@ -139,6 +158,14 @@ export class NotebookView extends EventTarget {
     if (!next || next.cell_type === "markdown") return false;
     this.enterEdit(next, { where: delta < 0 ? "end" : "start" });
     return true;
+  }
+
+  /** `l` in command mode: line numbers on or off in every cell (remembered in this browser). */
+  toggleLineNumbers() {
+    this.lineNumbers = !this.lineNumbers;
+    writeSetting("campfire.lineNumbers", this.lineNumbers ? "on" : "off");
+    for (const view of this.views.values()) if (view.editor) view.editor.setLineNumbers(this.lineNumbers);
+    this.announce(this.lineNumbers ? "Line numbers on." : "Line numbers off.");
   }
 
   // ---- structure ----
