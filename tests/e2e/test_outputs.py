@@ -168,3 +168,32 @@ def test_execution_ui_hidden_until_enabled_then_shows_state(page, rendered):
     assert cell.locator(".cell-prompt").inner_text() == "[7]:"
     page.evaluate("window.campfireEditor.execution.setKernelStatus('dead', 'out of memory; restarted')")
     assert page.locator("#kernel-status").inner_text() == "Kernel: died — out of memory; restarted"
+
+
+STREAM_CASES = [
+    # (chunks of one stream, what is shown): terminal semantics of \r and \b, across chunks too
+    (["abc\rX"], "Xbc"),
+    (["10%\r20%\r30%"], "30%"),
+    (["10%\r", "55%"], "55%"),
+    (["ab\bc"], "ac"),
+    (["abc\b", "X"], "abX"),
+    (["abc\rX", "Y"], "XYc"),
+    (["line1\r\nline2"], "line1\nline2"),
+    (["abc\rX\nnext"], "Xbc\nnext"),
+    (["\b\bx"], "x"),
+    (["a\n", "b\rc\n", "d"], "a\nc\nd"),
+]
+
+
+@pytest.mark.parametrize(("chunks", "shown"), STREAM_CASES)
+def test_carriage_return_and_backspace(page, server, chunks, shown):
+    page.goto(server.url("/accounts/login/"))  # any page of ours: the module is same-origin
+    result = page.evaluate(
+        """async (chunks) => {
+          const { mergeStreamText } = await import('/static/campfire/outputs.js');
+          const { displayText } = await import('/static/campfire/streamtext.js');
+          return displayText(chunks.reduce(mergeStreamText, ''));
+        }""",
+        chunks,
+    )
+    assert result == shown

@@ -238,7 +238,7 @@ export class OutputArea {
 
 // The part of a merged stream before its last newline is final; only the rest is reprocessed,
 // so a long-running stream costs O(chunk) per chunk rather than O(everything so far).
-function mergeStreamText(previous, next) {
+export function mergeStreamText(previous, next) {
   const cut = previous.lastIndexOf("\n") + 1;
   return previous.slice(0, cut) + fixConsole(previous.slice(cut) + next);
 }
