@@ -42,3 +42,14 @@ def test_editor_csp_header_and_codemirror_styles(page, server, signed_in):
     nonce = page.get_attribute("meta[name='csp-nonce']", "content")
     assert nonce and f"'nonce-{nonce}'" in directives["style-src"]
     assert csp_violations(page) == []
+
+
+def test_output_frame_is_an_opaque_origin_even_when_opened_directly(page, server):
+    response = page.goto(server.url("/notebooks/output-frame/"))
+    policy = response.headers["content-security-policy"]
+    assert "sandbox allow-scripts" in policy and "connect-src 'none'" in policy
+    assert page.evaluate("window.origin") == "null"
+    # Opened directly it has no parent, so it waits for nothing and shows nothing.
+    page.evaluate("window.postMessage({type: 'campfire-output', html: '<p id=x>shown</p>'}, '*')")
+    page.wait_for_timeout(200)
+    assert page.locator("#x").count() == 0
