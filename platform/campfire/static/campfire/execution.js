@@ -22,6 +22,7 @@ const KERNEL_LABELS = {
   dead: "Kernel: died",
   culled: "Kernel: stopped (idle)",
   lost: "Kernel: lost",
+  unavailable: "Kernel: unavailable",
 };
 const FINISHED_LABELS = {
   ok: "Finished",

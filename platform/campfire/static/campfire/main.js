@@ -93,13 +93,20 @@ async function start() {
   root.dataset.ready = "true";
 
   if (root.dataset.executionEnabled === "true" && !readOnly) {
-    const { connectKernel } = await import("./kernel.js");
-    connectKernel(app);
+    // The editor works without it: a failure here only leaves the run UI hidden.
+    try {
+      const { connectKernel } = await import("./kernel.js");
+      await connectKernel(app);
+    } catch (error) {
+      execution.setKernelStatus("unavailable", error.message);
+      throw error;
+    }
   }
 }
 
 start().catch((error) => {
   const root = document.getElementById("notebook-app");
+  if (root && root.dataset.ready === "true") throw error; // the editor itself is up
   const box = document.createElement("p");
   box.className = "editor-failed";
   box.setAttribute("role", "alert");
