@@ -21,14 +21,13 @@ function writeSetting(key, value) {
   }
 }
 
-export class NotebookView extends EventTarget {
+export class NotebookView {
   /**
    * notebook: model Notebook; container: the cells list element; readOnly: no editing at all;
    * renderMarkdown(source, attachments) -> Promise<html>; initialMarkdown: Map cell id -> html;
    * announce(text): say something in the page's live region; save(): save now.
    */
   constructor({ notebook, container, readOnly, renderMarkdown, initialMarkdown, announce, save }) {
-    super();
     this.notebook = notebook;
     this.container = container;
     this.readOnly = readOnly;
@@ -253,7 +252,7 @@ export class NotebookView extends EventTarget {
    * Shift+Enter (advance), Ctrl+Enter (in place), Alt+Enter (insertBelow). Markdown renders; code
    * runs when live execution has registered an executor; raw cells only move on.
    */
-  async run(cell = this.selected, { advance = false, insertBelow = false } = {}) {
+  run(cell = this.selected, { advance = false, insertBelow = false } = {}) {
     if (!cell) return;
     const view = this.viewOf(cell);
     if (cell.cell_type === "markdown") view.render();
