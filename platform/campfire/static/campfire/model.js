@@ -106,7 +106,9 @@ export class Notebook extends EventTarget {
   setType(cell, cell_type) {
     if (!CELL_TYPES.has(cell_type)) throw new Error(`unknown cell type ${JSON.stringify(cell_type)}`);
     if (cell.cell_type === cell_type) return false;
-    if (cell.cell_type === "code" && cell.outputs.length) cell.clearOutputs = true;
+    // Always, not only when `outputs` is non-empty here: live outputs arrive in the output area,
+    // not in this model, and must not survive on the server either.
+    if (cell.cell_type === "code") cell.clearOutputs = true;
     cell.cell_type = cell_type;
     cell.outputs = [];
     cell.execution_count = null;
