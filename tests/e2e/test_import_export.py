@@ -50,6 +50,10 @@ def test_edits_in_the_editor_reach_the_export(page, server, tmp_path):
     page.keyboard.press("m")
     page.keyboard.press("y")
     assert page.locator(".cell").nth(2).locator(".cell-outputs .output").count() == 0
+    # Cell 4 (the error): the toolbar's "Clear outputs".
+    page.locator(".cell").nth(4).click(position={"x": 10, "y": 10})
+    page.locator(".cell").nth(4).get_by_role("button", name="Clear this cell's outputs").click()
+    assert page.locator(".cell").nth(4).locator(".cell-prompt").inner_text() == "[ ]:"
     wait_saved(page)
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download .ipynb").click()
@@ -59,3 +63,5 @@ def test_edits_in_the_editor_reach_the_export(page, server, tmp_path):
     assert exported.cells[1].outputs == outputs_notebook().cells[1].outputs
     assert exported.cells[2].cell_type == "code" and exported.cells[2].outputs == []
     assert exported.cells[2].execution_count is None
+    assert exported.cells[4].outputs == [] and exported.cells[4].execution_count is None
+    assert exported.cells[5].outputs == outputs_notebook().cells[5].outputs

@@ -116,6 +116,16 @@ export class Notebook extends EventTarget {
     return true;
   }
 
+  /** Drop a code cell's outputs and execution count, here and (with the next save) on the server. */
+  clearCellOutputs(cell) {
+    if (cell.cell_type !== "code") return false;
+    cell.clearOutputs = true;
+    cell.outputs = [];
+    cell.execution_count = null;
+    this.touch();
+    return true;
+  }
+
   /**
    * A snapshot of what to send, taken when a save starts; `acknowledge(snapshot, response)` applies
    * the server's answer to exactly those cells even if the user edited or reordered meanwhile.

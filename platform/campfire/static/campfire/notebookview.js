@@ -246,6 +246,14 @@ export class NotebookView {
     if (cellType === "markdown" && this.mode === "command") view.render();
   }
 
+  clearOutputs(cell = this.selected) {
+    if (this.readOnly || !cell || !this.notebook.clearCellOutputs(cell)) return;
+    const view = this.viewOf(cell);
+    view.outputArea.clearNow();
+    view.setExecutionCount(null);
+    view.setState(null);
+  }
+
   // ---- running ----
 
   /**
@@ -322,6 +330,7 @@ export class NotebookView {
       case "insert-above": return this.insert("above", "code", { edit: true });
       case "insert-below": return this.insert("below", "code", { edit: true });
       case "delete": return this.delete(cell);
+      case "clear-outputs": return this.clearOutputs(cell);
       case "run-cell": return this.run(cell, {});
       default: return undefined;
     }
