@@ -3,6 +3,7 @@ with its message, the "leave page?" warning only while something is unsaved, typ
 clear outputs, and the per-cell toolbar buttons (move, delete)."""
 
 import json
+import time
 
 import pytest
 
@@ -72,7 +73,9 @@ def test_warns_before_leaving_only_with_unsaved_changes(page, notebook):
     page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
     type_into(page, 0, " pending")
     page.close(run_before_unload=True)  # dismissed: the page stays open
-    page.wait_for_timeout(300)
+    deadline = time.monotonic() + 5
+    while not dialogs and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
     assert dialogs == ["beforeunload"] and not page.is_closed()
     wait_saved(page)
     page.close(run_before_unload=True)
