@@ -132,6 +132,8 @@ LOGIN_REDIRECT_URL = "notebooks:list"
 LOGOUT_REDIRECT_URL = "landing"
 LOGIN_RATE_LIMIT = env_int("CAMPFIRE_LOGIN_RATE_LIMIT", 5, minimum=1)
 LOGIN_RATE_WINDOW = env_int("CAMPFIRE_LOGIN_RATE_WINDOW", 300, minimum=1)
+# Requests per minute per IP to anonymous endpoints that cost CPU (markdown rendering).
+CAMPFIRE_ANON_RATE_LIMIT = env_int("CAMPFIRE_ANON_RATE_LIMIT", 120, minimum=1)
 
 # --- limits ---------------------------------------------------------------------------------
 CAMPFIRE_IMPORT_MAX_BYTES = env_int("CAMPFIRE_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)

@@ -92,12 +92,13 @@ def notebook(alice):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_login_counters(redis_url):
-    """Login-failure counters live in the shared Redis; drop this run's after each test."""
+def _fresh_rate_limit_counters(redis_url):
+    """Rate-limit counters live in the shared Redis; drop this run's after each test."""
     yield
     import redis
     from django.conf import settings
 
     client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(f"{settings.REDIS_KEY_PREFIX}:*login-fail*"):
-        client.delete(key)
+    for pattern in ("login-fail", "anon:"):
+        for key in client.scan_iter(f"{settings.REDIS_KEY_PREFIX}:*{pattern}*"):
+            client.delete(key)

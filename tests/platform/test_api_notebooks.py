@@ -240,3 +240,30 @@ def test_invalid_json_error_bodies_are_json(alice_api):
     response = alice_api.client.patch(f"{URL}/{uuid.uuid4()}", data="[]", content_type="application/json", headers=alice_api.headers)
     assert response.status_code in (400, 404)
     assert json.loads(response.content)["detail"]
+
+
+def test_markdown_is_open_to_anonymous_readers_but_rate_limited_per_ip(anon_api, settings):
+    settings.CAMPFIRE_ANON_RATE_LIMIT = 3
+    answers = [anon_api.post("/api/markdown", {"source": "*x*"}, REMOTE_ADDR="192.0.2.77").status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    assert anon_api.post("/api/markdown", {"source": "*x*"}, REMOTE_ADDR="192.0.2.78").json()["html"] == "<p><em>x</em></p>\n"
+
+
+def test_markdown_source_is_capped(alice_api):
+    response = alice_api.post("/api/markdown", {"source": "x" * 1_000_001})
+    assert response.status_code == 400 and "source" in response.json()["detail"]
+
+
+def test_patch_accepts_what_the_editor_sends(alice_api, notebook):
+    """Client-made ids for new cells, "outputs": [] on a cell whose type changes, metadata echoed."""
+    response = alice_api.patch(url(notebook), {"version": 1, "cells": [
+        {"id": "1a2b3c4d", "cell_type": "code", "source": "new", "metadata": {"tags": ["x"]}},
+        {"id": "code-1", "cell_type": "markdown", "source": "was code", "metadata": {}, "outputs": []},
+        {"id": "intro", "cell_type": "markdown", "source": "# Gradients", "metadata": {}},
+    ]})
+    assert response.status_code == 200, response.content
+    cells = response.json()["cells"]
+    assert [c["id"] for c in cells] == ["1a2b3c4d", "code-1", "intro"]
+    assert cells[0]["metadata"] == {"tags": ["x"]}
+    back = alice_api.patch(url(notebook), {"version": 2, "cells": [{"id": "code-1", "cell_type": "code", "source": "code again"}]})
+    assert back.json()["cells"][0]["outputs"] == []  # the cleared outputs do not come back

@@ -1,4 +1,5 @@
-"""Login rate limiting: failed attempts counted in the cache, per username+IP and per IP.
+"""Rate limiting in the shared cache: failed logins (per username+IP and per IP) and
+anonymous use of endpoints that cost CPU (per IP).
 
 A small limiter instead of django-axes: axes hooks every `authenticate()` call, including
 the API's bearer-token path, and keeps its own tables; this only needs two counters with a
@@ -30,15 +31,26 @@ def login_blocked(*, username: str, ip: str) -> bool:
     return cache.get(pair_key, 0) >= limit or cache.get(ip_key, 0) >= limit * PER_IP_FACTOR
 
 
+def _count(key: str, window: int) -> int:
+    """Increment a counter that expires `window` seconds after its first hit."""
+    # add() sets the window once; incr() keeps its expiry.
+    if cache.add(key, 1, timeout=window):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.add(key, 1, timeout=window)
+        return 1
+
+
 def login_failed(*, username: str, ip: str) -> None:
-    window = settings.LOGIN_RATE_WINDOW
     for key in _keys(username, ip):
-        # add() sets the window once; incr() keeps its expiry.
-        if not cache.add(key, 1, timeout=window):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.add(key, 1, timeout=window)
+        _count(key, settings.LOGIN_RATE_WINDOW)
+
+
+def anonymous_allowed(*, action: str, ip: str) -> bool:
+    """Count one anonymous `action` from `ip`; False once over CAMPFIRE_ANON_RATE_LIMIT a minute."""
+    return _count(f"anon:{action}:{ip}", 60) <= settings.CAMPFIRE_ANON_RATE_LIMIT
 
 
 def login_succeeded(*, username: str, ip: str) -> None:

@@ -8,6 +8,7 @@ from django.utils.http import content_disposition_header
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
+from campfire.accounts import ratelimit
 from campfire.accounts.auth import ANYONE
 from campfire.notebooks import selectors, services
 from campfire.notebooks.rendering import render_markdown
@@ -101,7 +102,12 @@ def fork_notebook(request, notebook_id: UUID):
     return Status(201, _detail(services.notebook_fork(notebook=notebook, user=request.auth)))
 
 
-@router.post("/markdown", response={200: MarkdownOut, **ERRORS}, tags=["markdown"])
+@router.post("/markdown", response={200: MarkdownOut, 429: ErrorOut, **ERRORS}, tags=["markdown"], auth=ANYONE)
 def markdown(request, payload: MarkdownIn):
-    """Markdown (GFM tables, strikethrough, $math$) rendered to sanitised HTML."""
+    """Markdown (GFM tables, strikethrough, $math$) rendered to sanitised HTML.
+
+    Open to anonymous readers of shared notebooks (their markdown outputs), rate-limited per IP.
+    """
+    if not request.auth.is_authenticated and not ratelimit.anonymous_allowed(action="markdown", ip=ratelimit.client_ip(request)):
+        return Status(429, {"detail": "too many requests; sign in or wait a minute"})
     return {"html": render_markdown(payload.source, payload.attachments)}

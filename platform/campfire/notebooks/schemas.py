@@ -55,7 +55,7 @@ class NotebookOut(NotebookSummary):
 
 
 class MarkdownIn(Schema):
-    source: str
+    source: str = Field(..., max_length=1_000_000)
     attachments: dict[str, Any] | None = None
 
 
