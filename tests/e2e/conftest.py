@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.e2e.helpers import Server
+from tests.e2e.helpers import WATCH_SCRIPT, Server
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -122,17 +122,6 @@ def browser():
     finally:
         browser.close()
         playwright.stop()
-
-
-# Collected in every page: CSP violations (the sanitiser should have made each unnecessary) and
-# uncaught errors. Installed before any page script runs.
-WATCH_SCRIPT = """
-window.__cspViolations = [];
-document.addEventListener('securitypolicyviolation', (e) => {
-  window.__cspViolations.push({directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample,
-                               source: e.sourceFile, line: e.lineNumber});
-});
-"""
 
 
 @pytest.fixture

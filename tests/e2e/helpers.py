@@ -9,6 +9,16 @@ from pathlib import Path
 
 PASSWORD = "a-long-test-passphrase-9173"
 
+# Installed in every page before its scripts run: collects CSP violations (the sanitiser should
+# have made each unnecessary) with where they came from.
+WATCH_SCRIPT = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__cspViolations.push({directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample,
+                               source: e.sourceFile, line: e.lineNumber});
+});
+"""
+
 
 @dataclass
 class Server:

@@ -1,7 +1,10 @@
 """Someone else's unlisted or public notebook opens read-only: nothing can be edited or saved,
 navigation still works, and a public one offers a fork."""
 
-from tests.e2e.helpers import api, create_notebook, sign_up, unique
+import nbformat
+
+from tests.e2e.helpers import WATCH_SCRIPT, api, create_notebook, csp_violations, import_notebook, sign_up, unique, wait_until
+from tests.e2e.sample_notebooks import outputs_notebook
 
 
 def test_unlisted_and_public_notebooks_are_read_only_for_others(browser, context, page, server):
@@ -50,3 +53,25 @@ def test_unlisted_and_public_notebooks_are_read_only_for_others(browser, context
         assert bob.locator(".cell .cm-content").inner_text() == "x = 1"
     finally:
         bob_context.close()
+
+
+def test_anonymous_reader_of_an_unlisted_notebook(browser, context, page, server):
+    """Not signed in at all: the notebook reads fine, markdown outputs included (rendered by the server)."""
+    sign_up(page, server, unique("carol"))
+    notebook = import_notebook(context, server, nbformat.writes(outputs_notebook()), "lesson.ipynb")
+    status, notebook = api(context, server, "PATCH", f"/api/notebooks/{notebook['id']}", {"version": notebook["version"], "visibility": "unlisted"})
+    assert status == 200, notebook
+
+    anonymous_context = browser.new_context(viewport={"width": 1280, "height": 800})
+    anonymous_context.add_init_script(WATCH_SCRIPT)
+    anonymous = anonymous_context.new_page()
+    try:
+        anonymous.goto(server.url(f"/notebooks/{notebook['id']}/"))
+        anonymous.wait_for_selector("#notebook-app[data-ready='true']")
+        assert anonymous.get_attribute("#notebook-app", "data-can-edit") == "false"
+        wait_until(anonymous, "!document.querySelector('.output-markdown pre')")
+        assert anonymous.locator(".output-markdown strong").inner_text() == "bold"
+        assert anonymous.locator(".output-markdown math mfrac").count() == 1  # text/latex
+        assert csp_violations(anonymous) == []
+    finally:
+        anonymous_context.close()
