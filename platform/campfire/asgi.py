@@ -1,0 +1,28 @@
+"""ASGI entry point: Django for HTTP, Channels for WebSockets.
+
+The live-execution consumer (`ws/notebooks/<id>/`) is added to `websocket_urlpatterns`; the
+origin validator refuses WebSocket handshakes from pages on other hosts.
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campfire.settings")
+# Django must be set up before anything imports models (Channels' auth middleware does).
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from campfire.limits import BodySizeLimitASGI  # noqa: E402
+
+websocket_urlpatterns = []
+
+application = ProtocolTypeRouter(
+    {
+        "http": BodySizeLimitASGI(django_asgi_app),
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)

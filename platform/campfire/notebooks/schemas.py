@@ -1,0 +1,72 @@
+"""API request/response shapes (the contract's notebook JSON)."""
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from ninja import Field, Schema
+
+CellType = Literal["code", "markdown", "raw"]
+VisibilityName = Literal["private", "unlisted", "public"]
+
+
+class CellIn(Schema):
+    id: str | None = Field(None, description="Keep an existing cell's id; omit for a new cell (the server assigns one).")
+    cell_type: CellType
+    source: str = ""
+    metadata: dict[str, Any] = {}
+    outputs: list[Any] | None = Field(None, description="Only [] is accepted: it clears the cell's stored outputs.")
+    attachments: dict[str, Any] | None = None
+
+
+class NotebookCreate(Schema):
+    title: str = Field("", max_length=200)
+    cells: list[CellIn] = []
+    metadata: dict[str, Any] | None = None
+    visibility: VisibilityName = "private"
+
+
+class NotebookPatch(Schema):
+    version: int = Field(..., description="The version this change is based on; a stale one gets 409.")
+    title: str | None = Field(None, max_length=200)
+    visibility: VisibilityName | None = None
+    metadata: dict[str, Any] | None = None
+    cells: list[CellIn] | None = Field(None, description="Replaces order, sources, types and metadata.")
+
+
+class NotebookSummary(Schema):
+    id: UUID
+    title: str
+    visibility: VisibilityName
+    version: int
+    owner: str
+    created: datetime
+    updated: datetime
+    forked_from: UUID | None
+
+
+class NotebookOut(NotebookSummary):
+    metadata: dict[str, Any]
+    cells: list[dict[str, Any]] = Field(
+        ...,
+        description='{"id", "cell_type", "source", "metadata", "outputs" and "execution_count" (code cells), '
+        '"attachments" (markdown/raw, if present)}',
+    )
+
+
+class MarkdownIn(Schema):
+    source: str = Field(..., max_length=1_000_000)
+    attachments: dict[str, Any] | None = None
+
+
+class MarkdownOut(Schema):
+    html: str
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class ConflictOut(Schema):
+    detail: str
+    current: NotebookOut

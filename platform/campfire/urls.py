@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from campfire import views
+from campfire.api import api
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("campfire.accounts.urls")),
+    path("notebooks/", include("campfire.notebooks.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]

