@@ -66,7 +66,12 @@ def test_gpu_worker_reserves_an_nvidia_device_and_uses_cuda():
     devices = gpu["deploy"]["resources"]["reservations"]["devices"]
     assert devices[0]["driver"] == "nvidia" and "gpu" in devices[0]["capabilities"]
     assert gpu["environment"]["EMBER_DEVICE"] == "cuda"
-    assert "-Q" in gpu["command"] and gpu["command"][gpu["command"].index("-Q") + 1] == "gpu"
+    # The worker derives its queues from CAMPFIRE_WORKER_DEVICE (a -Q would drop its own kernels.<name>).
+    assert "-Q" not in gpu["command"]
+    from workers.config import WorkerConfig
+
+    env = {k: str(v) for k, v in gpu["environment"].items()}
+    assert WorkerConfig.from_env(env).pool_queues == ("gpu",)
 
 
 def test_execution_workers_get_no_database_or_secret_key():
