@@ -12,6 +12,7 @@ rlimits, privilege drop). On the worker's side (host view):
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -30,6 +31,7 @@ log = logs.get("sandbox")
 
 ENTER = Path(__file__).with_name("enter.py")
 HOME = "/home/campfire"
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass
@@ -89,7 +91,14 @@ class SandboxedLauncher(KernelLauncher):
                 *argv]
 
     def environment(self, paths: KernelPaths) -> dict[str, str]:
-        return {**super().environment(paths), "HOME": HOME}
+        env = {**super().environment(paths), "HOME": HOME,
+               # Few malloc arenas: virtual size stays near resident size, so RLIMIT_AS
+               # bounds real use (each thread's arena reserves 64 MB otherwise).
+               "MALLOC_ARENA_MAX": "2"}
+        if self.sandbox.cpus > 0:  # as many BLAS/OpenMP threads as the CPU quota runs at once
+            threads = str(max(1, math.ceil(self.sandbox.cpus)))
+            env.update({name: threads for name in THREAD_VARIABLES})
+        return env
 
     def cwd(self, paths: KernelPaths) -> str:
         return "/"  # enter.py moves into HOME once it is mounted

@@ -11,6 +11,7 @@ from typing import Mapping
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MB = 1 << 20
+AS_HEADROOM_MB = 1024
 
 
 def _default_hide(env: Mapping[str, str]) -> tuple[str, ...]:
@@ -46,8 +47,10 @@ class SandboxConfig:
         if mode not in ("on", "off"):
             raise ConfigError(f"CAMPFIRE_SANDBOX must be 'on' or 'off', got {mode!r}")
         memory = env_int(env, "CAMPFIRE_SANDBOX_MEMORY", 2048, minimum=64)
+        # Headroom over the memory limit: address space that is reserved, never resident
+        # (thread stacks, malloc arenas, shared libraries: ~0.4-0.9 GB in a fresh kernel).
         address_space = env_int(env, "CAMPFIRE_SANDBOX_ADDRESS_SPACE",
-                                memory if device == "cpu" else 0)
+                                memory + AS_HEADROOM_MB if device == "cpu" else 0)
         if device == "gpu" and address_space:
             raise ConfigError("CAMPFIRE_SANDBOX_ADDRESS_SPACE must be 0 on a GPU worker: "
                               "RLIMIT_AS breaks CUDA, whose driver reserves huge address "
