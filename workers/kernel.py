@@ -132,6 +132,7 @@ class Kernel:
             self._killpg(self.manager)
         if self.paths is not None:
             self.launcher.kill(self.paths)  # daemons that left the process group too
+        self.is_alive()  # reaps it: its orphans' zombies go to init only then
 
     @property
     def killed_on_purpose(self) -> bool:

@@ -20,6 +20,7 @@ from . import logs
 from .config import WorkerConfig
 
 STARTUP_FILE = Path(__file__).with_name("kernel_startup.py")
+OUTPUT_CAP_MARGIN = 65536  # the kernel sends a little past the worker's cap: the worker cuts
 
 # Set in every kernel whatever the worker's environment says (see docs/EXECUTION.md).
 FIXED_ENV = {
@@ -75,7 +76,8 @@ class KernelLauncher:
                if name in os.environ}
         env.update(FIXED_ENV)
         env.update({"HOME": str(paths.home),
-                    "CAMPFIRE_PREIMPORT": ",".join(self.config.kernel_preimport)})
+                    "CAMPFIRE_PREIMPORT": ",".join(self.config.kernel_preimport),
+                    "CAMPFIRE_OUTPUT_CAP": str(self.config.output_limit + OUTPUT_CAP_MARGIN)})
         if self.config.kernel_pythonpath:
             env["PYTHONPATH"] = self.config.kernel_pythonpath
         return env

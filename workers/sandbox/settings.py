@@ -83,6 +83,6 @@ class SandboxConfig:
                   "RLIMIT_FSIZE": [disk] * 2, "RLIMIT_CORE": [0, 0]}
         if self.address_space_mb:
             limits["RLIMIT_AS"] = [self.address_space_mb * MB] * 2
-        if self.cpu_time:  # SIGXCPU at the soft limit, SIGKILL 5 s of CPU later
-            limits["RLIMIT_CPU"] = [self.cpu_time, self.cpu_time + 5]
+        if self.cpu_time:  # SIGXCPU at the limit, SIGKILL a second of CPU later
+            limits["RLIMIT_CPU"] = [self.cpu_time, self.cpu_time + 1]
         return limits

@@ -28,20 +28,19 @@ class Lease:
 
 
 def processes_of(uid: int) -> list[int]:
-    """Pids whose real uid is `uid` (from /proc)."""
+    """Live (not zombie) pids whose real uid is `uid`, from /proc."""
     found = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
             with open(f"/proc/{entry.name}/status") as status:
-                for line in status:
-                    if line.startswith("Uid:"):
-                        if int(line.split()[1]) == uid:
-                            found.append(int(entry.name))
-                        break
-        except (OSError, ValueError):
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+        except OSError:
             continue
+        if fields.get("State", "").split()[:1] != ["Z"] and \
+                fields.get("Uid", "").split()[:1] == [str(uid)]:
+            found.append(int(entry.name))
     return found
 
 

@@ -23,7 +23,7 @@ LIMITS = {
     "CAMPFIRE_SANDBOX": "on",
     "CAMPFIRE_SANDBOX_MEMORY": "512",
     "CAMPFIRE_SANDBOX_DISK": "64",
-    "CAMPFIRE_SANDBOX_CPU_TIME": "8",
+    "CAMPFIRE_SANDBOX_CPU_TIME": "4",
     "CAMPFIRE_SANDBOX_PROCESSES": "96",
     "CAMPFIRE_SANDBOX_OPEN_FILES": "256",
     "CAMPFIRE_CELL_TIMEOUT": "4",
@@ -65,6 +65,7 @@ class Hostile:
         self.var_dir = var_dir
         self.worker = stack.workers[0]
         self.bystander = f"s-bystander-{uuid.uuid4().hex[:8]}"
+        self.on_session = None  # called with each attack's session id before it runs
 
     def new_session(self) -> str:
         return f"s-{uuid.uuid4().hex[:12]}"
@@ -89,13 +90,18 @@ class Hostile:
                 parts.append(str(data.get("data", {}).get("text/plain", "")))
         return "".join(parts)
 
-    def attack(self, name: str, code: str, timeout: float = 30.0) -> Outcome:
-        """Run `code` in a fresh session, then prove the worker, the attacker's session and the
-        bystander all answer. The caller asserts the attack failed and records the row."""
+    def attack(self, name: str, code: str, timeout: float = 30.0, after=None) -> Outcome:
+        """Run `code` in a fresh session (then `after(session, outcome)`), then prove the
+        worker, the attacker's session and the bystander all answer. The caller asserts the
+        attack failed and records the row."""
         session = self.new_session()
+        if self.on_session is not None:
+            self.on_session(session)
         try:
             outcome = self.cell(session, code, timeout)
             assert outcome.contained < CONTAINED_WITHIN, (name, outcome)
+            if after is not None:
+                after(session, outcome)
             after = time.monotonic()
             again = self.cell(session, "print('still here')")
             assert again.status == "ok" and again.text == "still here\n", (name, again)
@@ -106,6 +112,14 @@ class Hostile:
         finally:
             self.stack.command("workers.shutdown", session)
 
+    def restart(self, session: str, timeout: float = 15.0) -> None:
+        """Restart the session's kernel and wait for the new one."""
+        before = len(self.stack.events(session))
+        self.stack.command("workers.restart", session)
+        self.stack.wait_events(session, lambda evs: any(
+            e["type"] == "kernel" and e["data"]["state"] == "ready" for e in evs[before:]),
+            timeout)
+
     def check_bystander(self) -> None:
         answer = self.cell(self.bystander, "print(bystander_state)")
         assert answer.status == "ok" and answer.text == "42\n", answer
@@ -114,6 +128,15 @@ class Hostile:
         ready = [e for e in self.stack.events(session)
                  if e["type"] == "kernel" and e["data"]["state"] == "ready"]
         return ready[-1]["data"]["kernel"]
+
+    def worker_cgroup(self, controller: str) -> Path:
+        """The worker's own cgroup directory for its kernels in `controller`."""
+        pid = self.worker.proc.pid
+        for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            if controller in controllers.split(","):
+                return Path("/sys/fs/cgroup", controller, path.lstrip("/"), f"campfire-{pid}")
+        raise AssertionError(f"no {controller} cgroup for the worker")
 
     def kernel_dir(self, kernel: str) -> Path:
         found = list((self.stack.tmp / "run").glob(f"*/{kernel}"))
