@@ -91,13 +91,19 @@ def _kernel_files(config) -> list[str]:
     try:
         done = subprocess.run([python, "-c", _DISCOVER, *names], env=env, capture_output=True,
                               text=True, timeout=60)
-        found = json.loads(done.stdout)
-    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+    except (OSError, subprocess.TimeoutExpired) as exc:
         raise SandboxUnavailable(f"the kernel interpreter {python} (CAMPFIRE_KERNEL_PYTHON) "
-                                 f"does not run: {exc}") from exc
-    if {"ipykernel", "numpy"} & set(found["missing"]):
-        raise SandboxUnavailable(f"the kernel interpreter {python} lacks "
-                                 f"{', '.join(found['missing'])}: install them into it")
+                                 f"does not run: {exc}; {OFF_HINT}") from exc
+    try:
+        found = json.loads(done.stdout)
+    except ValueError:
+        raise SandboxUnavailable(
+            f"the kernel interpreter {python} (CAMPFIRE_KERNEL_PYTHON) does not run (exit "
+            f"{done.returncode}): {(done.stderr or done.stdout)[-500:]!r}; {OFF_HINT}") from None
+    lacking = [name for name in ("ipykernel", "numpy") if name in found["missing"]]
+    if lacking:
+        raise SandboxUnavailable(f"the kernel interpreter {python} (CAMPFIRE_KERNEL_PYTHON) "
+                                 f"lacks {', '.join(lacking)}: install them into it; {OFF_HINT}")
     paths = {os.path.realpath(p) for p in found["prefix"]}
     for name, location in found["modules"].items():
         if name not in ("ipykernel", "numpy"):  # those live in the prefix
