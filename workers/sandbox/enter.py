@@ -7,8 +7,9 @@ the standard library and fails closed: any step that does not work ends the proc
 exit code 125 and one line on stderr (the kernel log) naming the step.
 
 In order: join the kernel's cgroups (memory, pids, freezer, cpu), set rlimits, new mount,
-network, IPC and UTS namespaces, build the kernel's view of the filesystem (below), hand the
-connection directory to the kernel's uid, then setpriv: the kernel's uid and gid, no
+network, IPC and UTS namespaces, a seccomp filter refusing new user namespaces, build the
+kernel's view of the filesystem (below), hand the connection directory to the kernel's uid,
+then setpriv: the kernel's uid and gid, no
 supplementary groups, no-new-privs, empty inheritable and bounding capability sets.
 
 The filesystem view: every mount read-only; /tmp, /dev/shm and /home/campfire (HOME and cwd)
@@ -135,6 +136,7 @@ def main(argv: list[str]) -> None:
         ("creating namespaces (mount, network, ipc, uts)", lambda: linux.unshare(
             linux.CLONE_NEWNS | linux.CLONE_NEWNET | linux.CLONE_NEWIPC | linux.CLONE_NEWUTS)),
         ("setting the hostname", lambda: linux.sethostname("campfire")),
+        ("refusing user namespaces (seccomp)", linux.deny_user_namespaces),
         ("building the kernel's filesystem view", lambda: build_view(spec)),
         ("entering the home directory", lambda: os.chdir(spec["home"])),
     ]

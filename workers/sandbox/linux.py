@@ -33,6 +33,8 @@ _libc.mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctype
                         ctypes.c_char_p)
 _libc.unshare.argtypes = (ctypes.c_int,)
 _libc.sethostname.argtypes = (ctypes.c_char_p, ctypes.c_size_t)
+_libc.prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong,
+                        ctypes.c_ulong)
 
 
 def _check(result: int, what: str) -> None:
@@ -72,3 +74,54 @@ def mounts() -> list[tuple[str, int]]:
                 flags |= MOUNT_OPTIONS.get(option, 0)
             result.append((point, flags))
     return result
+
+
+# ------------------------------------------------------------------------------------- seccomp
+# A classic-BPF filter that refuses new user namespaces (x86_64): unshare/clone with
+# CLONE_NEWUSER get EPERM, clone3 gets ENOSYS (its flags are out of a filter's reach; glibc then
+# falls back to clone), x32 and i386 system calls are refused (they would bypass the numbers). A user namespace gives no access beyond the
+# kernel's uid, but it is where most Linux privilege-escalation bugs are reached from.
+CLONE_NEWUSER = 0x10000000
+AUDIT_ARCH_X86_64 = 0xC000003E
+X32_BIT = 0x40000000
+NR_CLONE, NR_UNSHARE, NR_CLONE3 = 56, 272, 435
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+RET_ALLOW, RET_ERRNO = 0x7FFF0000, 0x00050000
+BPF_LD_W_ABS, BPF_JEQ_K, BPF_JGE_K, BPF_JSET_K, BPF_RET_K = 0x20, 0x15, 0x35, 0x45, 0x06
+
+
+class _Instruction(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte),
+                ("k", ctypes.c_uint)]
+
+
+class _Program(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_Instruction))]
+
+
+def deny_user_namespaces() -> bool:
+    """Install the filter (inherited across fork and exec, irrevocable). False on an
+    architecture it does not know (nothing installed)."""
+    if os.uname().machine != "x86_64":
+        return False
+    program = [
+        (BPF_LD_W_ABS, 0, 0, 4),                       # arch
+        (BPF_JEQ_K, 1, 0, AUDIT_ARCH_X86_64),
+        (BPF_RET_K, 0, 0, RET_ERRNO | 1),              # i386 system calls (int 0x80): EPERM
+        (BPF_LD_W_ABS, 0, 0, 0),                       # syscall number
+        (BPF_JGE_K, 0, 1, X32_BIT),
+        (BPF_RET_K, 0, 0, RET_ERRNO | 1),              # x32: EPERM
+        (BPF_JEQ_K, 0, 1, NR_CLONE3),
+        (BPF_RET_K, 0, 0, RET_ERRNO | 38),             # clone3: ENOSYS
+        (BPF_JEQ_K, 1, 0, NR_UNSHARE),
+        (BPF_JEQ_K, 0, 3, NR_CLONE),
+        (BPF_LD_W_ABS, 0, 0, 16),                      # flags: args[0], low 32 bits
+        (BPF_JSET_K, 0, 1, CLONE_NEWUSER),
+        (BPF_RET_K, 0, 0, RET_ERRNO | 1),              # a new user namespace: EPERM
+        (BPF_RET_K, 0, 0, RET_ALLOW),
+    ]
+    filters = (_Instruction * len(program))(*[_Instruction(*i) for i in program])
+    fprog = _Program(len(program), filters)
+    _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog), 0, 0),
+           "seccomp")
+    return True

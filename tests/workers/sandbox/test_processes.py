@@ -136,9 +136,12 @@ def test_setuid_binaries_and_namespaces_give_no_privilege(hostile):
     code = r"""
 import os, subprocess
 for cmd in (["mount", "-t", "tmpfs", "none", "/tmp"], ["su", "-c", "id", "root"],
-            ["unshare", "--net", "true"], ["unshare", "--mount", "true"]):
+            ["unshare", "--net", "true"], ["unshare", "--mount", "true"],
+            ["unshare", "--user", "--map-root-user", "true"],
+            ["python3", "-c", "import ctypes, sys\n"
+             "sys.exit(ctypes.CDLL(None).unshare(0x10000000) != 0)"]):  # CLONE_NEWUSER
     done = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    print(cmd[0], cmd[1], "OK" if done.returncode == 0 else "BLOCKED")
+    print(cmd[0], len(cmd), "OK" if done.returncode == 0 else "BLOCKED")
 print("euid", os.geteuid())
 """
     outcome = hostile.attack("gain privileges (setuid binaries, namespaces)", code)
@@ -146,5 +149,5 @@ print("euid", os.geteuid())
     lines = outcome.text.splitlines()
     assert all(line.endswith("BLOCKED") for line in lines[:-1]), lines
     assert lines[-1] != "euid 0"
-    hostile.record("gain privileges (setuid mount/su, unshare)", outcome,
-                   "no-new-privs and no capabilities: all refused")
+    hostile.record("gain privileges (setuid mount/su, unshare, user namespaces)", outcome,
+                   "no-new-privs, no capabilities, seccomp: all refused")
