@@ -132,9 +132,15 @@ def run_cell(kernel: Kernel, code: str, *, emit: Emit, timeout: float, output_li
     content = (reply or {}).get("content")
     content = content if isinstance(content, dict) else {}
     cell.execution_count = _count(content.get("execution_count")) or cell.execution_count
-    if content.get("status", "ok") == "ok":
-        return result(OK)
-    error = {key: content.get(key) for key in ("ename", "evalue", "traceback")}
+    error = None if content.get("status", "ok") == "ok" else {
+        key: content.get(key) for key in ("ename", "evalue", "traceback")}
+    limit = kernel.limit_note(error)
+    if limit:
+        cell.notice(limit + "\n")
+    if error is None:
+        return result(OK, limit or "")
+    if limit and interrupt_sent is None:
+        return result(ERROR, limit, error=error)
     if interrupt_sent is not None:
         message = f"cell stopped: it ran longer than the {timeout:g} s limit"
         cell.notice(message + "\n")
@@ -147,8 +153,10 @@ def run_cell(kernel: Kernel, code: str, *, emit: Emit, timeout: float, output_li
 def _died(cell: _Cell, kernel: Kernel, result) -> CellResult:
     if kernel.killed_on_purpose:  # restart or shutdown asked for: not the user's code
         return result(INTERRUPTED, "kernel restarted", gone=True)
-    message = f"kernel died unexpectedly ({kernel.exit_description()}); restarted"
-    log.warning("kernel.died", kernel=kernel.id, cause=kernel.exit_description())
+    limit = kernel.limit_exceeded()
+    message = f"{limit}; kernel restarted" if limit else \
+        f"kernel died unexpectedly ({kernel.exit_description()}); restarted"
+    log.warning("kernel.died", kernel=kernel.id, cause=limit or kernel.exit_description())
     cell.notice(message + "\n")
     return result(KERNEL_DIED, message, gone=True)
 

@@ -10,9 +10,12 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from .protocol import DEVICES, Namespace
+
+if TYPE_CHECKING:
+    from .sandbox.settings import SandboxConfig
 
 
 class ConfigError(ValueError):
@@ -97,9 +100,11 @@ class WorkerConfig:
     kernel_env_allow: tuple[str, ...]
     kernel_pythonpath: str
     log_format: str
+    sandbox: "SandboxConfig"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "WorkerConfig":
+        from .sandbox.settings import SandboxConfig  # it reads settings with the helpers above
         broker = _raw(env, "CAMPFIRE_BROKER_URL") or _raw(env, "REDIS_URL") \
             or "redis://127.0.0.1:6379/0"
         device = _raw(env, "CAMPFIRE_WORKER_DEVICE") or "cpu"
@@ -151,6 +156,7 @@ class WorkerConfig:
             kernel_pythonpath=_raw(env, "CAMPFIRE_KERNEL_PYTHONPATH")
             or _default_kernel_pythonpath(),
             log_format=_raw(env, "CAMPFIRE_LOG_FORMAT") or "kv",
+            sandbox=SandboxConfig.from_env(env, device),
         )
         config.check()
         return config

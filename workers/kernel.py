@@ -38,8 +38,8 @@ class Kernel:
     # ------------------------------------------------------------------------------- lifecycle
     def start(self, timeout: float) -> "Kernel":
         began = time.monotonic()
-        self.paths = self.launcher.prepare(self.id)
         try:
+            self.paths = self.launcher.prepare(self.id)
             self.manager = KernelManager(transport="ipc", ip=self.paths.ipc_base,
                                          connection_file=str(self.paths.connection_file))
             self.manager._kernel_spec = self.launcher.kernel_spec(self.paths)
@@ -90,9 +90,21 @@ class Kernel:
     def is_alive(self) -> bool:
         return self.manager is not None and self.manager.is_alive()
 
-    def exit_description(self) -> str:
+    def limit_exceeded(self) -> str | None:
+        """The sandbox limit that killed this (dead) kernel, if one did."""
+        return None if self.paths is None else self.launcher.death_cause(self.paths,
+                                                                         self._returncode())
+
+    def limit_note(self, error: dict | None) -> str | None:
+        """After a cell: the sandbox limit it ran into, if any."""
+        return None if self.paths is None else self.launcher.limit_note(self.paths, error)
+
+    def _returncode(self) -> int | None:
         process = getattr(getattr(self.manager, "provisioner", None), "process", None)
-        code = process.poll() if process is not None else None
+        return process.poll() if process is not None else None
+
+    def exit_description(self) -> str:
+        code = self._returncode()
         if code is None:
             return "unknown cause"
         if code < 0:
@@ -118,6 +130,9 @@ class Kernel:
         self._killed = True
         if self.manager is not None:
             self._killpg(self.manager)
+        if self.paths is not None:
+            self.launcher.kill(self.paths)  # daemons that left the process group too
+        self.is_alive()  # reaps it: its orphans' zombies go to init only then
 
     @property
     def killed_on_purpose(self) -> bool:

@@ -1,6 +1,7 @@
 """Runs inside every kernel before it answers: pre-imports modules (numpy, ember, ...) so that a
-learner's first `import ember` is instant. Leaves no names in the user's namespace, and a missing
-module (ember not installed yet) only costs a line on the kernel's stderr."""
+learner's first `import ember` is instant, and caps each cell's output inside the kernel. Leaves
+no names in the user's namespace, and a missing module (ember not installed yet) only costs a
+line on the kernel's stderr."""
 
 
 def _campfire_preimport():
@@ -16,5 +17,37 @@ def _campfire_preimport():
                 print(f"campfire: could not pre-import {name}: {exc!r}", file=sys.__stderr__)
 
 
+def _campfire_output_cap():
+    """Drop a cell's stdout/stderr past CAMPFIRE_OUTPUT_CAP characters (a little over the
+    worker's byte cap, so the worker still cuts and tells the user). The worker's cap is the
+    rule; this spares the kernel: a cell printing 1 GB would otherwise pile it up in ipykernel's
+    buffer faster than it is sent, and die of the memory limit without any output."""
+    import os
+
+    limit = int(os.environ.pop("CAMPFIRE_OUTPUT_CAP", "0") or 0)
+    if limit <= 0:
+        return
+    from IPython import get_ipython
+    from ipykernel.iostream import OutStream
+
+    left = [limit]
+    write = OutStream.write
+
+    def capped(self, string):
+        if not isinstance(string, str):
+            return write(self, string)  # its TypeError
+        if left[0] > 0:
+            write(self, string[:left[0]])
+        left[0] -= len(string)
+        return len(string)
+
+    def reset():
+        left[0] = limit
+
+    OutStream.write = capped
+    get_ipython().events.register("pre_execute", reset)
+
+
 _campfire_preimport()
-del _campfire_preimport
+_campfire_output_cap()
+del _campfire_preimport, _campfire_output_cap

@@ -16,9 +16,11 @@ from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpec
 
+from . import logs
 from .config import WorkerConfig
 
 STARTUP_FILE = Path(__file__).with_name("kernel_startup.py")
+OUTPUT_CAP_MARGIN = 65536  # the kernel sends a little past the worker's cap: the worker cuts
 
 # Set in every kernel whatever the worker's environment says (see docs/EXECUTION.md).
 FIXED_ENV = {
@@ -74,7 +76,8 @@ class KernelLauncher:
                if name in os.environ}
         env.update(FIXED_ENV)
         env.update({"HOME": str(paths.home),
-                    "CAMPFIRE_PREIMPORT": ",".join(self.config.kernel_preimport)})
+                    "CAMPFIRE_PREIMPORT": ",".join(self.config.kernel_preimport),
+                    "CAMPFIRE_OUTPUT_CAP": str(self.config.output_limit + OUTPUT_CAP_MARGIN)})
         if self.config.kernel_pythonpath:
             env["PYTHONPATH"] = self.config.kernel_pythonpath
         return env
@@ -90,3 +93,34 @@ class KernelLauncher:
 
     def cleanup(self, paths: KernelPaths) -> None:
         shutil.rmtree(paths.root, ignore_errors=True)
+
+    # Hooks the sandbox fills in (workers/sandbox/launcher.py); without it there are no limits.
+    def kill(self, paths: KernelPaths) -> None:
+        """Kill everything the kernel started, beyond its process group."""
+
+    def death_cause(self, paths: KernelPaths, returncode: int | None) -> str | None:
+        """The limit that killed a dead kernel, if one did."""
+        return None
+
+    def limit_note(self, paths: KernelPaths, error: dict | None) -> str | None:
+        """After a cell: the limit it ran into, if any (its error, or a killed child)."""
+        return None
+
+    def describe(self) -> dict:
+        """For the worker registry (the staff page shows unsandboxed workers)."""
+        return {"enabled": False}
+
+    def close(self) -> None:
+        """The worker stops: release what the launcher holds."""
+
+
+def make_launcher(config: WorkerConfig, base_dir: Path) -> KernelLauncher:
+    """The sandboxed launcher; it refuses to start (SandboxUnavailable) where a protection
+    cannot work. Only an explicit CAMPFIRE_SANDBOX=off gives unconfined kernels, said loudly."""
+    if config.sandbox.enabled:
+        from .sandbox.checks import build
+        return build(config, base_dir)
+    logs.get("launcher").error(
+        "sandbox.OFF", warning="CAMPFIRE_SANDBOX=off: kernels run UNSANDBOXED as the worker's "
+        "user, with its files, network and no resource limits; for development only")
+    return KernelLauncher(config, base_dir)

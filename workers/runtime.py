@@ -19,7 +19,7 @@ from collections import defaultdict
 from . import logs
 from .coordination import Coordinator
 from .culler import cull_idle
-from .launcher import KernelLauncher
+from .launcher import make_launcher
 from .notebook import NotebookRunner
 from .pool import KernelPool
 from .protocol import (ERROR, EV_QUEUED, INTERRUPTED, LOST, TASK_EXECUTE, TASK_INTERRUPT,
@@ -49,7 +49,7 @@ class WorkerRuntime:
         self.reporter = Reporter(redis, self.coord, self.ns, app.send_task, name,
                                  config.stream_maxlen, config.stream_ttl)
         base = config.runtime_dir / f"{socket.gethostname()}-{os.getpid()}"
-        self.launcher = KernelLauncher(config, base)
+        self.launcher = make_launcher(config, base)
         self.pool = KernelPool(self.launcher, config.warm_kernels, config.max_kernels,
                                config.kernel_start_timeout)
         self.registry = Registry(redis, self.ns, name, config, self._info)
@@ -100,6 +100,7 @@ class WorkerRuntime:
             session.join(10)
         self.notebooks.stop()
         self.pool.close()
+        self.launcher.close()
         shutil.rmtree(self.launcher.base_dir, ignore_errors=True)
         self._stop_heartbeat.set()
         self.registry.deregister()
@@ -137,7 +138,8 @@ class WorkerRuntime:
     def _info(self) -> dict:
         return {"name": self.worker, "host": socket.gethostname(), "pid": os.getpid(),
                 "device": self.config.device, "queues": self.queues,
-                "sessions": len(self.sessions), "kernels": self.pool.stats()}
+                "sessions": len(self.sessions), "kernels": self.pool.stats(),
+                "sandbox": self.launcher.describe()}
 
     # ----------------------------------------------------------------------------------- runs
     def accept_execute(self, request: ExecuteRequest) -> str:

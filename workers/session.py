@@ -229,6 +229,7 @@ class Session:
     def _replace_kernel(self, state: str, message: str) -> None:
         old, self.kernel = self.kernel, None
         if old is not None:
+            old.kill()  # now: nothing it started outlives the "restarted" event
             threading.Thread(target=old.shutdown, args=(True,), daemon=True).start()
         self._kernel_event(state, message, old)
         try:
