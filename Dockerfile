@@ -9,9 +9,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     CAMPFIRE_VAR_DIR=/var/lib/campfire \
     CAMPFIRE_STATIC_ROOT=/app/staticfiles
 
-# `campfire` runs the services; `kernel` is the unprivileged user the sandbox runs kernels as.
+# `campfire` runs the web and platform services. Execution workers run as root (docker-compose
+# `user: root`): the sandbox gives every kernel its own uid from 2000000 up (no passwd entries)
+# and needs setpriv, which util-linux (in the base image) provides.
 RUN useradd --create-home --uid 10001 campfire \
- && useradd --no-create-home --uid 10002 --shell /usr/sbin/nologin kernel \
  && mkdir -p /var/lib/campfire && chown campfire /var/lib/campfire
 
 WORKDIR /app

@@ -71,8 +71,19 @@ def _announce_when_up(url: str, stop_event: threading.Event) -> None:
         stop_event.wait(0.5)
 
 
+def _sandbox_notice() -> None:
+    """Workers sandbox every kernel and refuse to start where they cannot (docs/SECURITY.md)."""
+    if os.environ.get("CAMPFIRE_SANDBOX", "on") == "off":
+        print("\n  WARNING: CAMPFIRE_SANDBOX=off: kernels run UNSANDBOXED (development only)\n", flush=True)
+    elif os.geteuid() != 0:
+        print("\n  The kernel sandbox needs root: the cpu worker will refuse to start. Run `make run` as\n"
+              "  root, or `CAMPFIRE_SANDBOX=off make run` to run kernels unconfined (development only).\n",
+              flush=True)
+
+
 def main() -> int:
     VAR.mkdir(parents=True, exist_ok=True)
+    _sandbox_notice()
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "campfire.settings")
     env.setdefault("SECRET_KEY", _secret_key())

@@ -17,7 +17,9 @@ from .config import WorkerConfig
 config = WorkerConfig.from_env()
 logs.configure(config.log_format)
 
-app = Celery("campfire_workers", include=["workers.tasks"])
+# fixups=[]: Celery's Django fixup would run django.setup() whenever DJANGO_SETTINGS_MODULE is in
+# the environment (a developer shell, the test suite); workers never touch Django or the database.
+app = Celery("campfire_workers", include=["workers.tasks"], fixups=[])
 app.conf.update(
     broker_url=config.broker_url,
     broker_connection_retry_on_startup=True,
