@@ -63,7 +63,9 @@ for top in ("/tmp", "/home", "/dev/shm", "/var/tmp", os.path.dirname(os.path.dir
     for root, dirs, files in os.walk(top):
         for name in files:
             try:
-                if {token!r} in open(os.path.join(root, name), errors="replace").read():
+                # Bounded read: the kernel's view can hold large files (the interpreter's
+                # packages are mounted back), and the token file is tiny.
+                if {token!r} in open(os.path.join(root, name), errors="replace").read(65536):
                     found.append(os.path.join(root, name))
             except OSError:
                 pass
