@@ -10,8 +10,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 HEADING = "## ember in 10 lines"
 
 
+def _read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
 def _snippet(path):
-    text = open(path, encoding="utf-8").read()
+    text = _read(path)
     section = text.split(HEADING, 1)[1]
     match = re.search(r"```python\n(.*?)```", section, re.S)
     assert match, f"no python block under '{HEADING}' in {path}"
@@ -20,7 +25,7 @@ def _snippet(path):
 
 def _docs_with_the_example():
     paths = [os.path.join(ROOT, "docs", "EMBER.md"), os.path.join(ROOT, "README.md")]
-    return [p for p in paths if os.path.exists(p) and HEADING in open(p, encoding="utf-8").read()]
+    return [p for p in paths if os.path.exists(p) and HEADING in _read(p)]
 
 
 @pytest.mark.parametrize("path", _docs_with_the_example(), ids=os.path.basename)

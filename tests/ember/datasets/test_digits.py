@@ -14,7 +14,8 @@ SHA256 = "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22"
 def test_file_is_the_documented_scikit_learn_file_with_its_licence():
     with open(digits._PATH, "rb") as f:
         assert hashlib.sha256(f.read()).hexdigest() == SHA256
-    note = open(os.path.join(os.path.dirname(digits._PATH), "..", "LICENSE-digits.txt")).read()
+    with open(os.path.join(os.path.dirname(digits._PATH), "..", "LICENSE-digits.txt")) as f:
+        note = f.read()
     assert SHA256 in note and "BSD 3-Clause" in note and "UCI" in note and "CC BY 4.0" in note
 
 
