@@ -164,9 +164,11 @@ def _sample(shape, method, a, b, generator):
 
 
 def _fill(tensor, values):
+    """Copy host (NumPy) ``values`` into ``tensor``, wherever the tensor lives."""
     from .._tensor import make
+    src = make(values.astype(tensor._array.dtype))
     with no_grad():
-        return tensor.copy_(make(values.astype(tensor._array.dtype), tensor._device))
+        return tensor.copy_(src if tensor._device.type == "cpu" else src.to(tensor._device))
 
 
 # ---- inverse normal CDF (NumPy has none, and ember may not import SciPy) --------------------------------

@@ -41,7 +41,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
             a = g._array
             np.multiply(a, a.dtype.type(coef), out=a)
             g._vc[0] += 1
-    return make(np.asarray(total, dtype=arrays[0].dtype), grads[0]._device)
+    dev = grads[0]._device
+    return make(dev.xp.asarray(total, dtype=arrays[0].dtype), dev)
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):

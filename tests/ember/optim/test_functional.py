@@ -56,10 +56,11 @@ def test_registered_kernel_replaces_the_default_for_its_array_module():
         Fo.register_kernel("lion", np, fake_sgd)
 
 
-def test_step_bumps_the_parameter_version():
+def test_step_records_no_graph_and_bumps_the_parameter_version():
     p = ember.nn.Parameter(ember.ones(2))
     y = p * p                                                # saves p for backward
     p.grad = ember.ones(2)
     ember.optim.SGD([p], lr=0.1).step()
+    assert p.is_leaf and p.grad_fn is None and p.requires_grad
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()

@@ -81,3 +81,12 @@ def test_groupnorm_matches_pytorch(kw):
     assert repr(nn.GroupNorm(2, 4, **kw)) == repr(torch.nn.GroupNorm(2, 4, **kw))
     with pytest.raises(ValueError, match="divisible"):
         nn.GroupNorm(3, 4)
+
+
+@pytest.mark.parametrize("make", [lambda lib: lib.nn.BatchNorm2d(5), lambda lib: lib.nn.BatchNorm1d(3, affine=False),
+                                  lambda lib: lib.nn.LayerNorm((2, 3)), lambda lib: lib.nn.GroupNorm(2, 6)])
+def test_fresh_state_equals_pytorchs(make):
+    e, t = make(ember).state_dict(), make(torch).state_dict()
+    assert list(e) == list(t)
+    for k in t:
+        np.testing.assert_array_equal(e[k].numpy(), t[k].numpy(), err_msg=k)
