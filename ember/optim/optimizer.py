@@ -151,6 +151,8 @@ class Optimizer:
             state[param] = {k: _cast_state(param, key, k, v) for k, v in value.items()}
         for g, s in zip(self.param_groups, saved_groups):
             s["params"] = g["params"]
+            for key, default in self.defaults.items():     # options newer than the saved dict
+                s.setdefault(key, default)
         self.state = state
         self.param_groups = saved_groups
 

@@ -143,3 +143,16 @@ def test_state_tensors_follow_the_parameter_dtype_on_load():
              "param_groups": opt.state_dict()["param_groups"]}
     opt.load_state_dict(state)
     assert opt.state[ps[0]]["momentum_buffer"].dtype == ember.float32
+
+
+def test_groups_saved_without_newer_options_get_the_defaults():
+    ps = make_params(ember, "float32")
+    opt = ember.optim.Adam(ps, lr=0.1)
+    old = opt.state_dict()
+    for key in ("decoupled_weight_decay", "maximize", "amsgrad"):
+        del old["param_groups"][0][key]
+    opt.load_state_dict(old)
+    assert opt.param_groups[0]["decoupled_weight_decay"] is False and opt.param_groups[0]["lr"] == 0.1
+    for p in ps:
+        p.grad = ember.ones(p.shape)
+    opt.step()
