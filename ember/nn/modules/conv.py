@@ -1,9 +1,6 @@
 """``Conv1d`` and ``Conv2d`` (stride, padding incl. ``'same'``/``'valid'``, dilation, groups, bias, padding modes)."""
-import math
-
-from ... import creation
-from .. import functional as F, init
-from ..parameter import Parameter
+from .. import functional as F
+from .linear import reset_weight_and_bias, weight_and_bias
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d"]
@@ -51,12 +48,7 @@ class _ConvNd(Module):
         self.groups = groups
         self.padding_mode = padding_mode
         self._pad_twice = self._reversed_padding()
-        self.weight = Parameter(creation.empty((out_channels, in_channels // groups) + self.kernel_size,
-                                               device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(creation.empty(out_channels, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        weight_and_bias(self, (out_channels, in_channels // groups) + self.kernel_size, bias, device, dtype)
         self.reset_parameters()
 
     def _reversed_padding(self):
@@ -73,12 +65,7 @@ class _ConvNd(Module):
         return tuple(out)
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias(self)
 
     def _conv(self, fn, input):
         if self.padding_mode != "zeros":
