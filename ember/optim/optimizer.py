@@ -93,12 +93,11 @@ class Optimizer:
         with enable_grad():
             return closure()
 
-    def _state_tensor(self, p, state, key, zeros=True):
+    def _state_tensor(self, p, state, key):
         """``state[key]``'s array, creating it (zeros shaped like ``p``) on first use."""
         t = state.get(key)
         if t is None:
-            xp = p._device.xp
-            t = state[key] = make(xp.zeros_like(p._array) if zeros else xp.empty_like(p._array), p._device)
+            t = state[key] = make(p._device.xp.zeros_like(p._array), p._device)
         return t._array
 
     @staticmethod
