@@ -156,3 +156,11 @@ def test_groups_saved_without_newer_options_get_the_defaults():
     for p in ps:
         p.grad = ember.ones(p.shape)
     opt.step()
+
+
+@pytest.mark.parametrize("name,kw", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01)), ("AdamW", {}),
+                                     ("RMSprop", dict(centered=True))])
+def test_repr_matches_pytorch(name, kw):
+    e = getattr(ember.optim, name)(make_params(ember, "float32"), **kw)
+    t = getattr(torch.optim, name)(make_params(torch, "float32"), **kw)
+    assert repr(e) == repr(t)
