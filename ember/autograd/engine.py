@@ -305,21 +305,29 @@ def run_backward(edges, arrays, fresh, retain_graph, targets=None, accumulate=Tr
 
 
 _hook = [None]
+_sync = [None]
 
 
-def set_backward_hook(hook):
+def set_backward_hook(hook, synchronize=None):
     """Install ``hook(node, seconds)``, called after each node's backward (for the profiler); None removes it.
 
-    Returns the previous hook so callers can restore it.
+    ``synchronize()``, if given, runs before and after each timed backward so that asynchronous device work
+    (CuPy) is inside the measured time. Returns the previous hook so callers can restore it.
     """
     prev, _hook[0] = _hook[0], hook
+    _sync[0] = synchronize if hook is not None else None
     return prev
 
 
 def _timed_backward(node, buf):
     import time
+    sync = _sync[0]
+    if sync is not None:
+        sync()
     t0 = time.perf_counter()
     grads = node.backward(buf) if node._n_out == 1 else node.backward(*buf)
+    if sync is not None:
+        sync()
     _hook[0](node, time.perf_counter() - t0)
     return grads
 

@@ -346,3 +346,19 @@ def test_backward_hook_sees_every_node():
     finally:
         set_backward_hook(prev)
     assert seen == [("SumBackward0", True), ("MulBackward0", True), ("ExpBackward0", True)]
+
+
+def test_backward_hook_synchronize_brackets_each_timed_node():
+    # a GPU backend passes its device sync so queued work lands inside the measured time
+    from ember.autograd.engine import set_backward_hook
+    log = []
+    prev = set_backward_hook(lambda node, seconds: log.append(node.name()), synchronize=lambda: log.append("sync"))
+    try:
+        a = ember.ones(3, requires_grad=True)
+        (a * 2).sum().backward()
+    finally:
+        set_backward_hook(prev)
+    assert log == ["sync", "sync", "SumBackward0", "sync", "sync", "MulBackward0"]
+    log.clear()
+    (ember.ones(2, requires_grad=True) * 3).sum().backward()     # hook removed: the sync goes with it
+    assert log == []
