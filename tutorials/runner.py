@@ -17,12 +17,14 @@ import copy
 import hashlib
 import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
 from tutorials import schema
@@ -110,18 +112,35 @@ def kernel_env() -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     env.pop("EMBER_DEVICE", None)  # tutorials must run on CPU-only kernels
+    # One BLAS thread, as a worker gives a kernel with the default CPU quota: on a busy machine
+    # two threads stall small matmuls, which makes timings (and profiler tables) misleading.
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(name, "1")
     return env
 
 
 def run(nb, mode: str, timeout: int = CELL_TIMEOUT_S) -> RunReport:
     """Execute ``nb`` in ``mode`` in one fresh kernel (see the module docstring)."""
     prepared = prepare(nb, mode)
-    client = NotebookClient(prepared, timeout=timeout, kernel_name="python3", allow_errors=True,
-                            record_timing=mode != "reference",
-                            resources={"metadata": {"path": str(REPO)}})
-    began = time.monotonic()
-    client.execute(env=kernel_env())
-    report = RunReport(mode=mode, wall=time.monotonic() - began, notebook=prepared)
+    with tempfile.TemporaryDirectory(prefix="campfire-tutorial-") as sockets:
+        # ipc sockets in a private directory, as on the workers: no TCP port, no warning about it
+        km = KernelManager(kernel_name="python3", transport="ipc",
+                           ip=os.path.join(sockets, "kernel"),
+                           client_class="jupyter_client.asynchronous.AsyncKernelClient")
+        client = NotebookClient(prepared, km=km, timeout=timeout, allow_errors=True,
+                                record_timing=mode != "reference",
+                                resources={"metadata": {"path": str(REPO)}})
+        began = time.monotonic()
+        try:
+            client.execute(env=kernel_env())
+        finally:
+            wall = time.monotonic() - began
+            if client.kc is not None:  # nbclient leaves the client and kernel it was handed
+                client.kc.stop_channels()
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
+            km.cleanup_resources()
+    report = RunReport(mode=mode, wall=wall, notebook=prepared)
     for cell in prepared.cells:
         if cell.cell_type != "code":
             continue

@@ -51,3 +51,42 @@ def test_reference_outputs_are_fresh(path):
         f"not executed top to bottom in one run: {hint}"
     errors = [c.id for c in code if any(o.get("output_type") == "error" for o in c.outputs)]
     assert errors == [], f"cells with stored errors: {errors}"
+
+
+def _tokens(tokens):
+    for token in tokens:
+        yield token
+        yield from _tokens(token.children or [])
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_markdown_renders_on_the_platform(path):
+    """Every markdown cell through the platform's renderer: all math converts to MathML (the
+    renderer would silently fall back to showing the LaTeX source), tables become tables, and no
+    stray `$` is left in the text."""
+    import re
+
+    from latex2mathml.converter import convert
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    from campfire.notebooks.rendering import render_markdown
+
+    parser = MarkdownIt("commonmark").enable(["table"])  # the renderer's math syntax
+    dollarmath_plugin(parser, allow_labels=False, allow_digits=False)
+    problems = []
+    for cell in runner.load(path).cells:
+        if cell.cell_type != "markdown":
+            continue
+        for token in _tokens(parser.parse(cell.source)):
+            if token.type.startswith("math"):
+                try:
+                    convert(token.content)
+                except Exception as exc:
+                    problems.append(f"{cell.id}: math {token.content!r} does not render: {exc}")
+        html = render_markdown(cell.source)
+        if re.search(r"^\|\s*:?-", cell.source, re.M) and "<table>" not in html:
+            problems.append(f"{cell.id}: a table does not render")
+        if "$" in re.sub(r"<code>.*?</code>|<pre>.*?</pre>", "", html, flags=re.S):
+            problems.append(f"{cell.id}: a stray $ (unbalanced math?)")
+    assert problems == [], "\n".join(problems)
