@@ -93,3 +93,12 @@ def test_random_shapes_dtypes_and_ranges():
     assert ember.randn_like(ember.ones(2, dtype=ember.float64)).dtype is ember.float64
     with pytest.raises(RuntimeError, match="from=5 >= to=5"):
         ember.randint(5, 5, (2,))
+
+
+@pytest.mark.parametrize("data", [1 / 3, [1 / 3, 2 / 3], [[0.1], [1e-300]], 2**53 + 1])
+def test_explicit_dtype_keeps_python_number_precision(data):
+    for name in ("float64", "int64"):
+        if name == "int64" and not isinstance(data, int):
+            continue
+        ours = ember.tensor(data, dtype=getattr(ember, name)).tolist()
+        assert ours == torch.tensor(data, dtype=getattr(torch, name)).tolist()
