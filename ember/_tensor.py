@@ -12,7 +12,7 @@ from . import dtypes as _dt
 from ._size import Size
 from .autograd.grad_mode import state as _grad_state
 from .autograd.node import OutputEdge, RemovableHandle
-from .backend import as_device, cpu
+from .backend import cpu
 
 __all__ = ["Tensor", "make", "make_view", "edge"]
 
@@ -98,7 +98,10 @@ class Tensor:
         return self._array.flags.c_contiguous
 
     def data_ptr(self):
-        return self._array.__array_interface__["data"][0]
+        a = self._array
+        if a.__class__ is np.ndarray:
+            return a.__array_interface__["data"][0]
+        return a.data.ptr
 
     def stride(self, dim=None):
         st = tuple(s // self._array.itemsize for s in self._array.strides)
@@ -250,13 +253,6 @@ class Tensor:
     def __repr__(self):
         from ._repr import tensor_repr
         return tensor_repr(self)
-
-    def cpu(self):
-        return self
-
-    def cuda(self, device=None, non_blocking=False):
-        as_device("cuda" if device is None else device)   # raises until the CuPy backend exists
-        raise AssertionError("unreachable")
 
     def detach(self):
         """A tensor sharing storage and version counter, outside the graph."""

@@ -8,7 +8,7 @@
    a fresh array (``Node._fresh``), else copied, so ``.grad`` never aliases another array.
 """
 from .. import _tensor as _T
-from ..backend import cpu
+from ..backend import device_of, writeable
 from .grad_mode import state as _grad_state
 from .node import FREED
 
@@ -377,7 +377,7 @@ def _tensor_hooks(node, buf, make):
         if g is None:
             continue
         t = retain() if retain is not None else None
-        dev = t._device if t is not None else cpu
+        dev = t._device if t is not None else device_of(g)
         for fn in list(hooks.values()):
             g, _ = _call_hook(fn, g, make, dev, node.name())
         if t is not None:
@@ -406,12 +406,12 @@ def _accumulate(leaf, g, fresh, make):
         g, fresh = g.astype(arr.dtype), True
     old = leaf._grad
     if old is None:
-        if not fresh or not g.flags.c_contiguous or not g.flags.writeable:
+        if not fresh or not g.flags.c_contiguous or not writeable(g):
             g = g.copy()
         leaf._grad = make(g, leaf._device)
         return
     oa = old._array
-    if oa.flags.writeable and oa.shape == g.shape and oa.dtype == g.dtype:
+    if writeable(oa) and oa.shape == g.shape and oa.dtype == g.dtype:
         leaf._device.xp.add(oa, g, out=oa)     # in place, as PyTorch does outside create_graph
         old._vc[0] += 1
     else:

@@ -6,7 +6,7 @@ duplicate rows with one sort + ``add.reduceat`` instead of NumPy's slow ``add.at
 import numpy as np
 
 from ..autograd.node import Node
-from ._util import Tensor, edge, grad_state, make, make_view, new_node, norm_dim, record, sum_to
+from ._util import Tensor, edge, grad_state, make, make_view, new_node, norm_dim, record, sum_to, writeable
 
 __all__ = ["getitem", "setitem", "gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select",
            "nonzero", "take", "scatter_rows", "index_add"]
@@ -168,7 +168,7 @@ def setitem(input, index, value):
     try:
         x[idx] = v
     except ValueError as e:
-        if not x.flags.writeable:
+        if not writeable(x):
             raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
                                "single memory location. Please clone() the tensor before performing the operation.") \
                 from None

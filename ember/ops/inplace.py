@@ -14,7 +14,7 @@ from ..random import _rng
 from . import elementwise as _ew
 from . import unary as _un
 from .indexing import check_inplace, masked_fill, scatter, scatter_add
-from ._util import Tensor, grad_state, make
+from ._util import Tensor, grad_state, make, writeable
 
 __all__ = ["add_", "sub_", "mul_", "div_", "pow_", "clamp_", "zero_", "fill_", "copy_", "neg_", "exp_", "log_",
            "sqrt_", "abs_", "relu_", "sigmoid_", "tanh_", "masked_fill_", "scatter_add_", "scatter_", "uniform_",
@@ -25,7 +25,7 @@ __all__ = ["add_", "sub_", "mul_", "div_", "pow_", "clamp_", "zero_", "fill_", "
 def _write(t, r):
     """Copy result ``r`` into ``t``'s array with PyTorch's casting rule for in-place ops."""
     x = t._array
-    if not x.flags.writeable:
+    if not writeable(x):
         raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a single "
                            "memory location. Please clone() the tensor before performing the operation.")
     r = np.asarray(r)
@@ -84,7 +84,7 @@ def _fast_binary(t, other, ufunc, name, alpha=None):
         y = other
     if alpha is not None and alpha != 1:
         y = y * alpha
-    if not x.flags.writeable:
+    if not writeable(x):
         _write(t, x)                  # raises PyTorch's error for expanded (read-only) tensors
     try:
         ufunc(x, y, out=x, casting="same_kind")
@@ -201,7 +201,7 @@ def _replace(self, value):
     if _outside_graph(self, value):
         if grad_state.enabled and self._requires_grad:
             check_inplace(self)
-        if not self._array.flags.writeable:
+        if not writeable(self._array):
             _write(self, self._array)
         np.copyto(self._array, value._array if isinstance(value, Tensor) else value, casting="unsafe")
         self._vc[0] += 1
