@@ -231,14 +231,23 @@ def _activate(b):
 
 
 def _install_cuda_backend(b):
-    """Replace the CUDA backend (``None``: back to loading CuPy on demand). For tests only: the suite
-    installs a NumPy-backed fake to exercise device placement where no GPU exists."""
+    """Put backend ``b`` in place of the CUDA backend; returns a token for ``_restore_cuda_backend``.
+    For tests only: the suite installs a NumPy-backed fake to check device placement without a GPU."""
+    token = (_cuda[0], _cuda_error[0])
+    _switch(b, None)
+    return token
+
+
+def _restore_cuda_backend(token):
+    _switch(*token)
+
+
+def _switch(b, error):
     old = _cuda[0]
     if old is not None:
         old.deactivate()
         _XP_BY_TYPE.pop(old.array_type, None)
-    _cuda[0] = None
-    _cuda_error[0] = None
+    _cuda[0], _cuda_error[0] = None, error
     for (kind, _), dev in device._interned.items():
         if kind == "cuda":
             dev.xp = None
@@ -246,7 +255,6 @@ def _install_cuda_backend(b):
     _reset_cuda_generators()
     if b is not None:
         _activate(b)
-    return old
 
 
 # ---- resolving devices ----------------------------------------------------------------------------------
