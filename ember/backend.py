@@ -284,6 +284,26 @@ def _resolve_cuda(dev, from_default=False):
     return device("cuda", idx)
 
 
+class _NoGuard:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+_NO_GUARD = _NoGuard()
+
+
+def guard(dev):
+    """A context manager making ``dev`` the current GPU for a block (nothing to do for the CPU or the
+    current GPU). ember's own copies of a tensor use it; ops run on the current GPU (see docs/ember/gpu.md)."""
+    if dev.type == "cpu":
+        return _NO_GUARD
+    b = cuda_backend()
+    return _NO_GUARD if dev.index == b.current_device() else b.device_guard(dev.index)
+
+
 def xp_of(arr):
     """The array module of ``arr`` (NumPy for NumPy arrays and for anything not a device array)."""
     cls = arr.__class__

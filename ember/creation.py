@@ -11,7 +11,7 @@ module (``device.xp``), data from Python or NumPy on the host and then copied ov
 import numpy as np
 
 from . import dtypes as _dt
-from .backend import as_device, cpu, cuda_backend, device_of, to_host, transfer
+from .backend import _NO_GUARD as _no_guard, as_device, cpu, cuda_backend, device_of, guard, to_host, transfer
 from .random import _rng
 from ._tensor import Tensor, make
 
@@ -124,9 +124,9 @@ def _native(arr):
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor copying ``data`` (numbers, nested lists, NumPy arrays, tensors); a tensor's copy stays
     on its device unless ``device`` is given."""
-    arr = _infer_array(data)
-    arr = _native(arr)
-    arr = arr.astype(_dt.as_dtype(dtype).np) if dtype is not None else arr.copy()
+    with guard(data._device) if isinstance(data, Tensor) else _no_guard:
+        arr = _native(_infer_array(data))
+        arr = arr.astype(_dt.as_dtype(dtype).np) if dtype is not None else arr.copy()
     if device is None and isinstance(data, Tensor):
         device = data._device
     return _finish(arr, device, requires_grad)
@@ -320,15 +320,17 @@ def _normal(rng, shape, dt):
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     """Uniform samples in ``[0, 1)``."""
     dev = as_device(device)
-    return _made(_uniform(_rng(generator, dev), _sizes(size, "rand"), np.dtype(_float_dtype(dtype))), dev,
-                 requires_grad)
+    with guard(dev):
+        arr = _uniform(_rng(generator, dev), _sizes(size, "rand"), np.dtype(_float_dtype(dtype)))
+    return _made(arr, dev, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     """Standard normal samples."""
     dev = as_device(device)
-    return _made(_normal(_rng(generator, dev), _sizes(size, "randn"), np.dtype(_float_dtype(dtype))), dev,
-                 requires_grad)
+    with guard(dev):
+        arr = _normal(_rng(generator, dev), _sizes(size, "randn"), np.dtype(_float_dtype(dtype)))
+    return _made(arr, dev, requires_grad)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
@@ -344,7 +346,8 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dt = np.int64 if dtype is None else _dt.as_dtype(dtype).np
     dev = as_device(device)
-    arr = _rng(generator, dev).integers(low, high, _sizes((size,), "randint"), dtype=np.int64).astype(dt)
+    with guard(dev):
+        arr = _rng(generator, dev).integers(low, high, _sizes((size,), "randint"), dtype=np.int64).astype(dt)
     return _made(arr, dev, requires_grad)
 
 
@@ -354,7 +357,9 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
         raise RuntimeError(f"randperm(): n must be non-negative, got {n}")
     dt = np.int64 if dtype is None else _dt.as_dtype(dtype).np
     dev = as_device(device)
-    return _made(_rng(generator, dev).permutation(int(n)).astype(dt), dev, requires_grad)
+    with guard(dev):
+        arr = _rng(generator, dev).permutation(int(n)).astype(dt)
+    return _made(arr, dev, requires_grad)
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
@@ -373,8 +378,10 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         dt = tensors[0]._array.dtype if tensors else _float_dtype(dtype)
     else:
         shape, dt = _sizes((size,), "normal"), _float_dtype(dtype)
-    z = _normal(_rng(generator, dev), shape, np.dtype(dt))
-    return _made((z * s + m).astype(dt), dev, requires_grad)
+    with guard(dev):
+        z = _normal(_rng(generator, dev), shape, np.dtype(dt))
+        arr = (z * s + m).astype(dt)
+    return _made(arr, dev, requires_grad)
 
 
 def bernoulli(input, p=None, *, generator=None):
@@ -388,8 +395,10 @@ def bernoulli(input, p=None, *, generator=None):
         if not 0 <= p <= 1:
             raise RuntimeError("bernoulli_ expects p to be in [0, 1]")
         probs = p
-    u = _rng(generator, input._device).random(x.shape)
-    return make((u < probs).astype(x.dtype), input._device)
+    with guard(input._device):
+        u = _rng(generator, input._device).random(x.shape)
+        arr = (u < probs).astype(x.dtype)
+    return make(arr, input._device)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):

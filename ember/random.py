@@ -53,7 +53,8 @@ class Generator:
 
     def set_state(self, state):
         self._cpu_only("set_state")
-        arr = np.asarray(state._array if hasattr(state, "_array") else state, np.uint8)
+        from .backend import to_host
+        arr = np.asarray(to_host(state._array) if hasattr(state, "_array") else state, np.uint8)
         try:
             d = json.loads(arr.tobytes().decode())
             bitgen = np.random.PCG64()

@@ -35,7 +35,8 @@ _NUMPY_ONLY = set("""False_ ScalarType True_ asmatrix block bmat busday_count bu
 _NDARRAY_ONLY = set("""__array_interface__ __array_namespace__ __array_struct__ __array_wrap__ __contains__
     __imatmul__ __index__ __setstate__ ctypes getfield resize setfield setflags to_device""".split())
 _LINALG_ONLY = set("diagonal matrix_norm multi_dot outer svdvals tensordot test trace vecdot vector_norm".split())
-_HOST_OK = {"asarray", "array", "asanyarray"}       # the functions that copy host data to the device
+_HOST_OK = {"asarray", "array", "asanyarray"}
+_VIEWS = {"view", "transpose", "swapaxes", "squeeze", "diagonal"}       # the functions that copy host data to the device
 
 _current = [0]
 N_DEVICES = 2
@@ -179,6 +180,8 @@ class FakeArray:
                     raise NotImplementedError(f"cupy {name}: only kind='stable' is supported, got {kind!r}")
                 return _call(getattr(_check_device(self), name), args, dict(kwargs, kind="stable"))
             return sorter
+        if name in _VIEWS:      # metadata-only in CuPy: no kernel, no device check, result on the same device
+            return lambda *args, **kwargs: FakeArray(method(*_unwrap(args), **kwargs), self.device)
         return lambda *args, **kwargs: _call(getattr(_check_device(self), name), args, kwargs)
 
     # conversion: explicit only
@@ -241,8 +244,11 @@ class FakeArray:
 
     # indexing: index arrays may be device arrays, lists or NumPy arrays (CuPy converts those)
     def __getitem__(self, key):
-        r = _check_device(self)[_unwrap(key, host_ok=True)]
-        return _wrap(r)
+        # basic indexing makes a view without a kernel (no device check in CuPy); advanced indexing launches one
+        parts = key if isinstance(key, tuple) else (key,)
+        basic = all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts)
+        a = self._a if basic else _check_device(self)
+        return FakeArray(np.asarray(a[_unwrap(key, host_ok=True)]), self.device)
 
     def __setitem__(self, key, value):
         if isinstance(value, np.ndarray):
