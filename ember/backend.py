@@ -200,12 +200,14 @@ def cuda_backend():
         try:
             from .cuda._cupy_backend import CupyBackend
             b = CupyBackend()
-        except Exception as e:          # ImportError, CUDA driver/runtime errors: all mean "no GPU here"
-            _cuda_error[0] = f"{type(e).__name__}: {e}" if not isinstance(e, RuntimeError) else str(e)
+        except ImportError as e:
+            _cuda_error[0] = f"{_CUDA_HINT} ({type(e).__name__}: {e})"
+        except Exception as e:          # CUDA driver/runtime errors: CuPy is there, a usable GPU is not
+            _cuda_error[0] = f"CUDA backend not available: CuPy found no usable GPU ({e})"
         else:
             _activate(b)
             return b
-    raise RuntimeError(f"{_CUDA_HINT} ({_cuda_error[0]})")
+    raise RuntimeError(_cuda_error[0])
 
 
 def cuda_available():
