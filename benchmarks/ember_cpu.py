@@ -7,9 +7,9 @@
 (c) CNN conv 1->8 3x3, ReLU, max-pool 2, linear -> 10 on 64x1x28x28: forward, backward, SGD step
 (d) ``(A @ B).sum()`` forward+backward with 512x512 float32 matrices
 
-Both libraries get the same initial values, run the same functional code (``torch.nn.functional``
-and ``ember.ops.nn_ops``, manual SGD under no_grad) and the same thread count (PyTorch is pinned to
-NumPy's BLAS thread count, or both to ``--threads``). Each repeat times a block of steps of each
+Both libraries get the same initial values and the same thread count (PyTorch is pinned to NumPy's BLAS
+thread count, or both to ``--threads``). (b) and (c) are written once for both libraries: an
+``nn.Sequential`` model, ``nn.CrossEntropyLoss``, ``optim.SGD`` and ``zero_grad``/``backward``/``step``. Each repeat times a block of steps of each
 library back to back; the medians of >= 20 repeats after a warm-up are compared. Minor page faults
 per step (``ru_minflt``) are printed too: they, not BLAS, decide (b)-(d) (benchmarks/RESULTS.md).
 Columns: medians per step, ``ratio`` = median ember / median torch (the target), ``best`` = ratio of the
@@ -30,10 +30,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import ember  # noqa: E402
 import torch  # noqa: E402
-from ember.ops import nn_ops  # noqa: E402
 
 TARGETS = {"a": 1.0, "b": 0.95, "c": 2.0, "d": 1.05}
-F_TORCH = torch.nn.functional
 
 
 def _params(shapes, seed):
@@ -52,13 +50,6 @@ def _both(arrays, requires_grad=True):
     return e, t
 
 
-def _sgd(lib, params, lr=0.01):
-    with lib.no_grad():
-        for p in params:
-            p.add_(p.grad, alpha=-lr)
-            p.grad = None
-
-
 # ---- workloads: each returns (ember_step, torch_step) -------------------------------------------------------
 
 def tiny():
@@ -71,37 +62,55 @@ def tiny():
     return (lambda: step(ea, eb)), (lambda: step(ta, tb))
 
 
-def mlp():
-    shapes = [(256, 784), (256,), (256, 256), (256,), (10, 256), (10,)]
-    ep, tp = _both(_params(shapes, 1))
-    rng = np.random.default_rng(2)
-    x = rng.standard_normal((128, 784)).astype(np.float32)
-    y = rng.integers(0, 10, 128)
-    ex, tx = ember.tensor(x), torch.tensor(x)
-    ey, ty = ember.tensor(y), torch.tensor(y)
+def _twin_models(build, seed):
+    """The same architecture built by ``build(lib)`` in both libraries, with identical initial weights."""
+    tm = build(torch)
+    torch_params = list(tm.parameters())
+    for p, a in zip(torch_params, _params([tuple(p.shape) for p in torch_params], seed)):
+        with torch.no_grad():
+            p.copy_(torch.from_numpy(a))
+    em = build(ember)
+    em.load_state_dict({k: ember.tensor(v.numpy().copy()) for k, v in tm.state_dict().items()})
+    return em, tm
 
-    def step(lib, F, p, x, y):
-        h = F.relu(F.linear(x, p[0], p[1]))
-        h = F.relu(F.linear(h, p[2], p[3]))
-        F.cross_entropy(F.linear(h, p[4], p[5]), y).backward()
-        _sgd(lib, p)
-    return (lambda: step(ember, nn_ops, ep, ex, ey)), (lambda: step(torch, F_TORCH, tp, tx, ty))
+
+def _trainer(lib, model, x, y):
+    """One training step written the same way for both libraries (nn modules, optimiser, loss module)."""
+    opt = lib.optim.SGD(model.parameters(), lr=0.01)
+    loss_fn = lib.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+    return step
+
+
+def _workload(build, seed, xshape, data_seed):
+    em, tm = _twin_models(build, seed)
+    rng = np.random.default_rng(data_seed)
+    x = rng.standard_normal(xshape).astype(np.float32)
+    y = rng.integers(0, 10, xshape[0])
+    return (_trainer(ember, em, ember.tensor(x), ember.tensor(y)),
+            _trainer(torch, tm, torch.tensor(x), torch.tensor(y)))
+
+
+def _mlp_model(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+def _cnn_model(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8 * 13 * 13, 10))
+
+
+def mlp():
+    return _workload(_mlp_model, 1, (128, 784), 2)
 
 
 def cnn():
-    shapes = [(8, 1, 3, 3), (8,), (10, 8 * 13 * 13), (10,)]
-    ep, tp = _both(_params(shapes, 3))
-    rng = np.random.default_rng(4)
-    x = rng.standard_normal((64, 1, 28, 28)).astype(np.float32)
-    y = rng.integers(0, 10, 64)
-    ex, tx = ember.tensor(x), torch.tensor(x)
-    ey, ty = ember.tensor(y), torch.tensor(y)
-
-    def step(lib, F, p, x, y):
-        h = F.max_pool2d(F.relu(F.conv2d(x, p[0], p[1])), 2)
-        F.cross_entropy(F.linear(h.flatten(1), p[2], p[3]), y).backward()
-        _sgd(lib, p)
-    return (lambda: step(ember, nn_ops, ep, ex, ey)), (lambda: step(torch, F_TORCH, tp, tx, ty))
+    return _workload(_cnn_model, 3, (64, 1, 28, 28), 4)
 
 
 def matmul():

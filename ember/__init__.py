@@ -43,6 +43,11 @@ from ._tensor import Tensor  # noqa: E402
 
 _install()
 
+# the layers above the core (they import only ember itself): as in PyTorch, `import ember` is enough for
+# ember.nn, ember.optim, ember.utils.data, ember.datasets, ember.profiler, ember.viz and ember.save/load
+from . import nn, optim, utils, datasets, profiler, viz  # noqa: E402,F401
+from .serialization import load, save  # noqa: E402,F401
+
 __version__ = "0.1.0"
 
 

@@ -1,0 +1,170 @@
+"""Activations as modules (``ReLU``, ``GELU``, ``Softmax``...), each a thin call into ``nn.functional``.
+
+``extra_repr`` strings match PyTorch's, so ``print(model)`` reads the same.
+"""
+from .. import functional as F
+from .module import Module
+
+__all__ = ["ReLU", "ReLU6", "LeakyReLU", "GELU", "SiLU", "Mish", "ELU", "SELU", "Hardtanh", "Hardsigmoid",
+           "Hardswish", "Sigmoid", "Tanh", "LogSigmoid", "Softsign", "Tanhshrink", "Softplus", "Softmax", "Softmin",
+           "LogSoftmax"]
+
+
+class _Inplace(Module):
+    """An activation with only an ``inplace`` flag: ``F.<_fn>(input, inplace)``."""
+    _fn = ""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return getattr(F, self._fn)(input, inplace=self.inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class _Plain(Module):
+    """An activation without options: ``F.<_fn>(input)``."""
+    _fn = ""
+
+    def forward(self, input):
+        return getattr(F, self._fn)(input)
+
+
+class ReLU(_Inplace):
+    _fn = "relu"
+
+
+class ReLU6(_Inplace):
+    _fn = "relu6"
+
+
+class SiLU(_Inplace):
+    _fn = "silu"
+
+
+class Mish(_Inplace):
+    _fn = "mish"
+
+
+class SELU(_Inplace):
+    _fn = "selu"
+
+
+class Hardsigmoid(_Inplace):
+    _fn = "hardsigmoid"
+
+
+class Hardswish(_Inplace):
+    _fn = "hardswish"
+
+
+class Sigmoid(_Plain):
+    _fn = "sigmoid"
+
+
+class Tanh(_Plain):
+    _fn = "tanh"
+
+
+class LogSigmoid(_Plain):
+    _fn = "logsigmoid"
+
+
+class Softsign(_Plain):
+    _fn = "softsign"
+
+
+class Tanhshrink(_Plain):
+    _fn = "tanhshrink"
+
+
+class LeakyReLU(Module):
+    def __init__(self, negative_slope=0.01, inplace=False):
+        super().__init__()
+        self.negative_slope = negative_slope
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class ELU(Module):
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.elu(input, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class Hardtanh(Module):
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        super().__init__()
+        if max_val <= min_val:
+            raise ValueError(f"max_val ({max_val}) must be greater than min_val ({min_val})")
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+
+    def forward(self, input):
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+
+
+class GELU(Module):
+    """GELU, exact (``approximate='none'``) or with the tanh approximation."""
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, input):
+        return F.gelu(input, approximate=self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class Softplus(Module):
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, input):
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Softmax(Module):
+    """``exp(x) / sum(exp(x))`` along ``dim``."""
+    _fn = "softmax"
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return getattr(F, self._fn)(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmin(Softmax):
+    _fn = "softmin"
+
+
+class LogSoftmax(Softmax):
+    _fn = "log_softmax"

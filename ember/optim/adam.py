@@ -1,0 +1,67 @@
+"""``Adam`` (with ``amsgrad``) and ``AdamW`` (decoupled weight decay)."""
+from ._functional import get_kernel
+from .optimizer import Optimizer
+
+__all__ = ["Adam", "AdamW"]
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba, 2014). State per parameter: ``step``, ``exp_avg``, ``exp_avg_sq`` and, with
+    ``amsgrad``, ``max_exp_avg_sq``. ``weight_decay`` adds ``weight_decay * p`` to the gradient (L2), unless
+    ``decoupled_weight_decay`` (AdamW) shrinks the parameter instead."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        for i, b in enumerate(betas):
+            if not 0.0 <= b < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {b}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if differentiable or capturable:
+            raise NotImplementedError(f"{type(self).__name__}(differentiable/capturable) is not supported by ember")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize, foreach=foreach, capturable=False, differentiable=False,
+                                      fused=fused, decoupled_weight_decay=decoupled_weight_decay))
+
+    def step(self, closure=None):
+        loss = self._closure(closure)
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            amsgrad = group["amsgrad"]
+            opts = dict(lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
+                        weight_decay=group["weight_decay"], amsgrad=amsgrad, maximize=group["maximize"],
+                        decoupled_weight_decay=group["decoupled_weight_decay"])
+            for p in group["params"]:
+                g = p._grad
+                if g is None:
+                    continue
+                state = self.state[p]
+                step = self._next_step(state)
+                m = self._state_tensor(p, state, "exp_avg")
+                v = self._state_tensor(p, state, "exp_avg_sq")
+                vmax = self._state_tensor(p, state, "max_exp_avg_sq") if amsgrad else None
+                pa, dev = p._array, p._device
+                get_kernel("adam", dev.xp)(dev.xp, pa, g._array, m, v, vmax, self._work.bind(pa, dev), step=step,
+                                           **opts)
+                p._vc[0] += 1
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter, 2019): ``p *= 1 - lr * weight_decay`` each step."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
+
+    def load_state_dict(self, state_dict):
+        super().load_state_dict(state_dict)
+        for group in self.param_groups:
+            group["decoupled_weight_decay"] = True
