@@ -32,7 +32,7 @@ def _poly(xp, x, coef, monic=False):
     return acc
 
 
-def erf(xp, x):
+def erf(x, xp=np):
     """Elementwise error function of a floating-point array of array module ``xp``."""
     if xp is not np:
         special = _device_erf(xp)

@@ -99,7 +99,7 @@ def _softplus_grad(xp, g, x, out, arg):
 def _gelu_fwd(xp, x, approximate):
     if approximate == "tanh":
         return 0.5 * x * (1.0 + xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
-    return 0.5 * x * (1.0 + _erf(xp, x * _INV_SQRT_2))
+    return 0.5 * x * (1.0 + _erf(x * _INV_SQRT_2, xp))
 
 
 def _gelu_grad(xp, g, x, out, approximate):
@@ -108,7 +108,7 @@ def _gelu_grad(xp, g, x, out, approximate):
         t = xp.tanh(inner)
         d_inner = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x * x)
         return g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * d_inner)
-    cdf = 0.5 * (1.0 + _erf(xp, x * _INV_SQRT_2))
+    cdf = 0.5 * (1.0 + _erf(x * _INV_SQRT_2, xp))
     pdf = xp.exp(-0.5 * x * x) * _INV_SQRT_2PI
     return g * (cdf + x * pdf)
 
@@ -230,7 +230,7 @@ ceil = _define("ceil", "CeilBackward0", lambda xp, x, a: xp.ceil(x) if x.dtype.k
 trunc = _define("trunc", "TruncBackward0", lambda xp, x, a: xp.trunc(x) if x.dtype.kind == "f" else x.copy(), _zero, "",
                 False)
 frac = _define("frac", "FracBackward0", lambda xp, x, a: x - xp.trunc(x), lambda xp, g, x, o, a: g.copy(), "")
-erf = _define("erf", "ErfBackward0", lambda xp, x, a: _erf(xp, x),
+erf = _define("erf", "ErfBackward0", lambda xp, x, a: _erf(x, xp),
               lambda xp, g, x, o, a: g * (xp.exp(-x * x) * (2.0 / math.sqrt(math.pi))))
 _round = _define("round", "RoundBackward0", lambda xp, x, d: xp.round(x, d) if x.dtype.kind == "f" else x.copy(), _zero,
                  "", False, arg_name="decimals", default=0)
