@@ -165,6 +165,11 @@ class DeviceBackend:
         """A strided view of ``a`` (NumPy's ``as_strided``; ember never writes through it)."""
         raise NotImplementedError
 
+    def compile_module(self, source, names):
+        """Compile CUDA C++ ``source``; returns an object whose ``get(name)`` gives a callable
+        ``kernel(grid, block, args)`` for each template instantiation in ``names``."""
+        raise NotImplementedError
+
     def memory_stats(self, index):
         """``{"allocated": bytes, "peak": bytes or None, "reserved": bytes}`` for GPU ``index``."""
         raise NotImplementedError

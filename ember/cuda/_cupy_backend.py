@@ -92,6 +92,11 @@ class CupyBackend(DeviceBackend):
     def as_strided(self, a, shape, strides):
         return self._cupy.lib.stride_tricks.as_strided(a, shape, strides)
 
+    # ---- kernels ---------------------------------------------------------------------------------------
+    def compile_module(self, source, names):
+        module = self._cupy.RawModule(code=source, options=("-std=c++14",), name_expressions=names)
+        return _RawModule(module, self._cupy.cuda.runtime.getDevice)
+
     # ---- memory ----------------------------------------------------------------------------------------
     def memory_stats(self, index):
         with self._cupy.cuda.Device(index):
@@ -168,6 +173,24 @@ class _CupyStream:
     def permutation(self, n):
         with self._cp.cuda.Device(self._index):
             return self._rs.permutation(n)
+
+
+class _RawModule:
+    """Kernels of one ``cupy.RawModule``, called as ``kernel(grid, block, args)`` on the current GPU (a module
+    is loaded once per GPU, so functions are looked up per GPU)."""
+
+    def __init__(self, module, get_device):
+        self._module, self._get_device, self._functions = module, get_device, {}
+
+    def get(self, name):
+        return lambda grid, block, args: self._function(name)((grid,), (block,), args)
+
+    def _function(self, name):
+        key = (name, self._get_device())
+        f = self._functions.get(key)
+        if f is None:
+            f = self._functions[key] = self._module.get_function(name)
+        return f
 
 
 def _peak_hook(cupy):

@@ -476,6 +476,15 @@ class FakeCudaBackend(backend.DeviceBackend):
     def empty_cache(self):
         pass
 
+    @property
+    def compiles_kernels(self):
+        from tests.ember.cuda.emulator import compiler
+        return compiler() is not None
+
+    def compile_module(self, source, names):
+        from tests.ember.cuda.emulator import compile_module
+        return compile_module(source, names)
+
     def activate(self):
         from ember.cuda import _fused
         _fused.install(self)
