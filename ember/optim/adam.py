@@ -1,5 +1,5 @@
 """``Adam`` (with ``amsgrad``) and ``AdamW`` (decoupled weight decay)."""
-from ._functional import get_kernel
+from ._functional import get_foreach_kernel, get_kernel
 from .optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]
@@ -36,6 +36,8 @@ class Adam(Optimizer):
             opts = dict(lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
                         weight_decay=group["weight_decay"], amsgrad=amsgrad, maximize=group["maximize"],
                         decoupled_weight_decay=group["decoupled_weight_decay"])
+            if self._foreach_step(group, amsgrad, opts):
+                continue
             for p in group["params"]:
                 g = p._grad
                 if g is None:
@@ -50,6 +52,28 @@ class Adam(Optimizer):
                                            **opts)
                 p._vc[0] += 1
         return loss
+
+    def _foreach_step(self, group, amsgrad, opts):
+        """The whole group in one call when its device has a group kernel (the GPU's fused multi-tensor Adam)
+        and the group's ``foreach``/``fused`` options allow it; False to go parameter by parameter."""
+        params = [p for p in group["params"] if p._grad is not None]
+        if not params or group.get("foreach") is False or group.get("fused") is False:
+            return False
+        dev = params[0]._device
+        fn = get_foreach_kernel("adam", dev.xp)
+        if fn is None or any(p._device is not dev for p in params):
+            return False
+        states = [self.state[p] for p in params]
+        m = [self._state_tensor(p, s, "exp_avg") for p, s in zip(params, states)]
+        v = [self._state_tensor(p, s, "exp_avg_sq") for p, s in zip(params, states)]
+        vmax = [self._state_tensor(p, s, "max_exp_avg_sq") for p, s in zip(params, states)] if amsgrad else None
+        steps = [float(s["step"]._array + 1) if "step" in s else 1.0 for s in states]     # as _next_step counts
+        if not fn(dev.xp, [p._array for p in params], [p._grad._array for p in params], m, v, vmax, steps, **opts):
+            return False
+        for p, s in zip(params, states):
+            self._next_step(s)
+            p._vc[0] += 1
+        return True
 
 
 class AdamW(Adam):

@@ -1,5 +1,5 @@
 """``SGD`` with momentum, dampening, Nesterov momentum, weight decay and ``maximize``."""
-from ._functional import get_kernel
+from ._functional import get_foreach_kernel, get_kernel
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -32,6 +32,8 @@ class SGD(Optimizer):
             opts = dict(lr=group["lr"], momentum=group["momentum"], dampening=group["dampening"],
                         nesterov=group["nesterov"], weight_decay=group["weight_decay"], maximize=group["maximize"])
             use_momentum = opts["momentum"] != 0
+            if self._foreach_step(group, use_momentum, opts):
+                continue
             for p in group["params"]:
                 g = p._grad
                 if g is None:
@@ -46,3 +48,27 @@ class SGD(Optimizer):
                     state["momentum_buffer"] = make(new, dev)
                 p._vc[0] += 1
         return loss
+
+    def _foreach_step(self, group, use_momentum, opts):
+        """The whole group in one call when its device has a group kernel (the GPU's fused multi-tensor SGD)
+        and the group's ``foreach``/``fused`` options allow it; False to go parameter by parameter."""
+        params = [p for p in group["params"] if p._grad is not None]
+        if not params or group.get("foreach") is False or group.get("fused") is False:
+            return False
+        dev = params[0]._device
+        fn = get_foreach_kernel("sgd", dev.xp)
+        if fn is None or any(p._device is not dev for p in params):
+            return False
+        bufs = [self.state[p].get("momentum_buffer") for p in params] if use_momentum else None
+        new = fn(dev.xp, [p._array for p in params], [p._grad._array for p in params],
+                 [None if b is None else b._array for b in bufs] if use_momentum else None, **opts)
+        if new is None:
+            return False
+        if use_momentum:
+            from .._tensor import make
+            for p, b, arr in zip(params, bufs, new):
+                if b is None:
+                    self.state[p]["momentum_buffer"] = make(arr, dev)
+        for p in params:
+            p._vc[0] += 1
+        return True

@@ -154,7 +154,7 @@ def test_optimizers_use_the_fused_kernels_and_can_turn_them_off(xp):
     real, fo.KERNELS = fo.KERNELS, Spy()
     try:
         model = ember.nn.Linear(4, 3).to("cuda")
-        opt = ember.optim.Adam(model.parameters())
+        opt = ember.optim.Adam(model.parameters(), foreach=False)       # one kernel per parameter
         model(ember.randn(2, 4, device="cuda")).sum().backward()
         opt.step()
         assert calls == ["adam_step<float>"] * 2
@@ -170,3 +170,52 @@ def test_optimizers_use_the_fused_kernels_and_can_turn_them_off(xp):
 
 def host_a(a):
     return ember.backend.to_host(a)
+
+
+@pytest.mark.parametrize("opt_cls,kw,kernel", [
+    (ember.optim.Adam, dict(lr=1e-2, amsgrad=True), "adam_multi<float>"),
+    (ember.optim.AdamW, dict(lr=1e-2), "adam_multi<float>"),
+    (ember.optim.SGD, dict(lr=0.1, momentum=0.9), "sgd_multi<float>"),
+    (ember.optim.SGD, dict(lr=0.1), "sgd_multi<float>")])
+def test_optimizers_step_whole_groups_in_one_launch(xp, opt_cls, kw, kernel):
+    calls = []
+
+    class Spy:
+        def __getitem__(self, name):
+            calls.append(name)
+            return real[name]
+
+    def run(fused):
+        ember.manual_seed(0)
+        model = ember.nn.Sequential(ember.nn.Linear(6, 5), ember.nn.Tanh(), ember.nn.Linear(5, 2)).to("cuda")
+        opt = opt_cls(model.parameters(), **kw)
+        prev = ember.cuda.set_fused(fused)
+        try:
+            for i in range(3):
+                opt.zero_grad()
+                model(ember.randn(4, 6, device="cuda")).pow(2).sum().backward()
+                opt.step()
+        finally:
+            ember.cuda.set_fused(prev)
+        return model, opt
+
+    real, fo.KERNELS = fo.KERNELS, Spy()
+    try:
+        fused_model, fused_opt = run(True)
+        assert calls == [kernel] * 3                      # one launch per step for the whole group
+        plain_model, plain_opt = run(False)
+        assert len(calls) == 3
+    finally:
+        fo.KERNELS = real
+    for a, b in zip(fused_model.parameters(), plain_model.parameters()):
+        np.testing.assert_allclose(host(a), host(b), rtol=1e-5, atol=1e-6)
+    for p in fused_model.parameters():
+        assert float(fused_opt.state[p].get("step", ember.tensor(3.0))) == 3.0
+    no_foreach = opt_cls(fused_model.parameters(), foreach=False, **kw)
+    real, fo.KERNELS = fo.KERNELS, Spy()
+    try:
+        fused_model(ember.randn(4, 6, device="cuda")).sum().backward()
+        no_foreach.step()
+        assert not any("multi" in c for c in calls[3:])   # foreach=False: one kernel per parameter
+    finally:
+        fo.KERNELS = real
