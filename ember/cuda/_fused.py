@@ -20,6 +20,14 @@ def _optim_kernel(fused, name):
     return kernel
 
 
+def _when_enabled(fused, declined):
+    """A group kernel that declines (returns ``declined``) while fused kernels are off."""
+    def kernel(*args, **kwargs):
+        return fused(*args, **kwargs) if _kernels.fused_enabled() else declined
+    kernel.__name__ = f"fused_{fused.__name__}"
+    return kernel
+
+
 def install(backend):
     """Register the fused kernels for ``backend`` (a no-op for a backend that cannot compile kernels)."""
     uninstall()
@@ -33,6 +41,9 @@ def install(backend):
         from . import _fused_optim as fo
         for name, fn in (("sgd", fo.sgd_update), ("adam", fo.adam_update), ("rmsprop", fo.rmsprop_update)):
             _functional.register_kernel(name, backend.xp, _optim_kernel(fn, name))
+        if hasattr(_functional, "register_foreach_kernel"):
+            _functional.register_foreach_kernel("adam", backend.xp, _when_enabled(fo.adam_multi, False))
+            _functional.register_foreach_kernel("sgd", backend.xp, _when_enabled(fo.sgd_multi, None))
     from ._fused_nn import KERNELS_BY_OP
     for name, fn in KERNELS_BY_OP.items():
         _kernels.register(name, backend.array_type, fn)
