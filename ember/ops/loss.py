@@ -7,6 +7,7 @@ Simple elementwise losses (MSE, L1, Huber...) are compositions of differentiable
 import numpy as np
 
 from ..autograd.node import Node
+from .._kernels import lookup
 from ._util import Tensor, as_tensor_arg, make, record, save_versions, xp_of
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
@@ -153,6 +154,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     w = _class_weight(weight, c, x.dtype, "cross_entropy")
     eps = label_smoothing
     soft = isinstance(target, Tensor) and target._array.dtype.kind == "f"
+    fused = None if soft or not isinstance(target, Tensor) else lookup("cross_entropy", x)
+    if fused is not None and target._array.dtype.kind in "iu":       # one GPU kernel (ember/cuda/_fused_nn.py)
+        out = fused(input, target, weight, ignore_index, reduction, label_smoothing)
+        if out is not None:
+            return out
     dense = soft_grad = tc = None
     if soft:
         if target._array.shape != x.shape:

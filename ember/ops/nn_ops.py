@@ -23,6 +23,7 @@ from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool
 from .softmax import log_softmax, softmax
 from .unary import (elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, logsigmoid, mish, relu, relu6, selu,
                     sigmoid, silu, softplus, softsign, tanh, tanhshrink)
+from .._kernels import lookup
 from ._util import Tensor, make, record, save_versions, xp_of
 
 __all__ = ["linear", "dropout", "embedding", "one_hot", "pad", "normalize", "cosine_similarity",
@@ -109,6 +110,12 @@ def dropout(input, p=0.5, training=True, inplace=False, *, generator=None):
     else:
         u = _rng(generator, input._device).random(x.shape, dtype=np.float64 if x.dtype == np.float64 else
                                                   np.float32)
+        fused = lookup("dropout", x)                 # on a GPU: mask and output in one kernel
+        r = fused(x, u, p) if fused is not None and not inplace else None
+        if r is not None:
+            out = make(r[0], input._device)
+            record(out, NativeDropoutBackward0, (input,), (), mask=r[1])
+            return out
         mask = (u >= p).astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
     if inplace:
         from .inplace import mul_

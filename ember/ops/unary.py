@@ -11,6 +11,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd.node import Node
 from ._special import erf as _erf
+from .._kernels import lookup
 from ._util import edge, grad_state, make, new_node, xp_of
 
 __all__ = ["neg", "negative", "exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "abs", "sign",
@@ -57,7 +58,24 @@ def _run(cls, input, fwd, arg, to_float, save_x, save_out):
     return out
 
 
-def _define(name, node_name, fwd, grad, uses="x", to_float=True, doc="", arg_name=None, default=None):
+def _fusable(name, fwd, grad):
+    """Forward and gradient functions that run the fused GPU kernel registered as ``name`` when there is one
+    for the array (``ember/cuda/_fused_nn.py``) and it takes it; the array-module code otherwise."""
+    def fused_fwd(xp, x, arg):
+        k = lookup(name, x)
+        r = k(xp, x, arg) if k is not None else None
+        return fwd(xp, x, arg) if r is None else r
+
+    def fused_grad(xp, g, x, out, arg):
+        k = lookup(name + "_backward", g)
+        r = k(xp, g, x, out, arg) if k is not None else None
+        return grad(xp, g, x, out, arg) if r is None else r
+    return fused_fwd, fused_grad
+
+
+def _define(name, node_name, fwd, grad, uses="x", to_float=True, doc="", arg_name=None, default=None, fused=False):
+    if fused:
+        fwd, grad = _fusable(name, fwd, grad)
     cls = type(node_name, (_Unary,), {"__slots__": (), "_grad": staticmethod(grad)})
     save_x, save_out = "x" in uses, "out" in uses
 
@@ -208,9 +226,9 @@ leaky_relu = _define("leaky_relu", "LeakyReluBackward0",
                      lambda xp, g, x, o, s: xp.where(x > 0, g, g * s).astype(g.dtype, copy=False), "x", False,
                      arg_name="negative_slope", default=0.01)
 gelu = _define("gelu", "GeluBackward0", _gelu_fwd, _gelu_grad, arg_name="approximate", default="none",
-               doc="GELU: ``x * Phi(x)`` (``approximate='none'``, exact erf) or the tanh approximation.")
+               doc="GELU: ``x * Phi(x)`` (``approximate='none'``, exact erf) or the tanh approximation.", fused=True)
 silu = _define("silu", "SiluBackward0", lambda xp, x, a: x * _sigmoid(xp, x), _silu_grad,
-               doc="SiLU (swish): ``x * sigmoid(x)``.")
+               doc="SiLU (swish): ``x * sigmoid(x)``.", fused=True)
 mish = _define("mish", "MishBackward0", _mish_fwd, _mish_grad)
 softplus = _define("softplus", "SoftplusBackward0", _softplus_fwd, _softplus_grad, arg_name="params",
                    default=(1.0, 20.0), doc="``log(1 + exp(beta * x)) / beta``, linear above ``threshold``.")
