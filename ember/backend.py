@@ -165,6 +165,10 @@ class DeviceBackend:
         """A strided view of ``a`` (NumPy's ``as_strided``; ember never writes through it)."""
         raise NotImplementedError
 
+    def cudnn(self):
+        """The cuDNN convolution functions (``cupyx.cudnn``'s interface), or None."""
+        return None
+
     def compile_module(self, source, names):
         """Compile CUDA C++ ``source``; returns an object whose ``get(name)`` gives a callable
         ``kernel(grid, block, args)`` for each template instantiation in ``names``."""

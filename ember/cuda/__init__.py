@@ -10,11 +10,12 @@ unless ``EMBER_FUSED=0`` is set or ``set_fused(False)`` is called.
 """
 from .. import backend as _backend
 from .._kernels import fused_enabled, set_fused  # noqa: F401
+from ._fused_conv import conv_algorithm, cudnn_available, set_conv_algorithm  # noqa: F401
 
 __all__ = ["is_available", "device_count", "current_device", "set_device", "device", "synchronize", "manual_seed",
            "manual_seed_all", "seed", "seed_all", "initial_seed", "memory_allocated", "max_memory_allocated",
            "reset_peak_memory_stats", "memory_reserved", "empty_cache", "get_device_name", "fused_enabled",
-           "set_fused", "default_generators"]
+           "set_fused", "default_generators", "conv_algorithm", "set_conv_algorithm", "cudnn_available"]
 
 
 def is_available():

@@ -22,6 +22,7 @@ class CupyBackend(DeviceBackend):
         self._n = n
         self._pool = cupy.get_default_memory_pool()
         self._peak = None
+        self._cudnn = False             # not looked up yet
 
     # ---- devices ---------------------------------------------------------------------------------------
     def device_count(self):
@@ -91,6 +92,16 @@ class CupyBackend(DeviceBackend):
 
     def as_strided(self, a, shape, strides):
         return self._cupy.lib.stride_tricks.as_strided(a, shape, strides)
+
+    def cudnn(self):
+        if self._cudnn is False:
+            try:                        # CuPy 13 and older, built with cuDNN; CuPy 14 removed it
+                from cupyx import cudnn
+                from cupy.cuda import cudnn as _libcudnn     # noqa: F401 (raises without the cuDNN library)
+            except ImportError:
+                cudnn = None
+            self._cudnn = cudnn
+        return self._cudnn
 
     # ---- kernels ---------------------------------------------------------------------------------------
     def compile_module(self, source, names):

@@ -5,6 +5,7 @@ C/groups*kh*kw, OH*OW)`` so ``W @ cols`` (a batched matmul) yields the output di
 Backward reuses those columns for the weight gradient; the input gradient is the transposed GEMM
 followed by ``kh*kw`` strided slice-adds (col2im).
 """
+from .._kernels import lookup
 from ..autograd.node import Node
 from ..backend import check_same_device
 from ._util import Tensor, as_strided, make, record, save_versions, xp_of
@@ -84,11 +85,14 @@ class ConvolutionBackward0(Node):
             wm = self.w.reshape(G, o // G, cg * kh * kw)
             gc = xp.matmul(wm.swapaxes(-1, -2), g3).reshape(n, c, kh, kw, oh, ow)
             (pt, pb), (pl, pr) = self.pads
-            gxp = xp.zeros((n, c, h + pt + pb, wd + pl + pr), g.dtype)
-            col2im_add(gxp, gc, *self.stride, *self.dilation, oh, ow)
-            gx = gxp[:, :, pt:pt + h, pl:pl + wd]
-            if pt or pb or pl or pr:
-                gx = xp.ascontiguousarray(gx)
+            k = lookup("col2im", gc)                 # on a GPU: one gathering kernel (ember/cuda/_fused_conv.py)
+            gx = k(gc, self.xshape, self.stride, self.dilation, (pt, pl)) if k is not None else None
+            if gx is None:
+                gxp = xp.zeros((n, c, h + pt + pb, wd + pl + pr), g.dtype)
+                col2im_add(gxp, gc, *self.stride, *self.dilation, oh, ow)
+                gx = gxp[:, :, pt:pt + h, pl:pl + wd]
+                if pt or pb or pl or pr:
+                    gx = xp.ascontiguousarray(gx)
         return gx, gw, gb
 
 
@@ -139,6 +143,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise RuntimeError(f"Calculated padded input size per channel: ({h + pt + pb} x {wd + pl + pr}). Kernel size: "
                            f"({dh * (kh - 1) + 1} x {dw * (kw - 1) + 1}). Kernel size can't be greater than actual "
                            f"input size")
+    k = lookup("conv2d", x)                          # cuDNN on a GPU that has it (ember/cuda/_fused_conv.py)
+    if k is not None:
+        out = k(input, weight, bias, (sh, sw), pads, (dh, dw), groups)
+        if out is not None:
+            return out
     xp = input._device.xp
     xpad = xp.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr))) if pt or pb or pl or pr else x
     G = groups

@@ -476,6 +476,11 @@ class FakeCudaBackend(backend.DeviceBackend):
     def empty_cache(self):
         pass
 
+    cudnn_module = None      # tests put a stand-in for cupyx.cudnn here to exercise the cuDNN path
+
+    def cudnn(self):
+        return self.cudnn_module
+
     @property
     def compiles_kernels(self):
         from tests.ember.cuda.emulator import compiler
