@@ -35,8 +35,8 @@ _CUDA_SKIP = _cuda_reason()
 # "cuda" runs on a real GPU; "fake_cuda" runs the same cases on the NumPy-backed fake backend
 # (tests/ember/fake_cuda.py), which enforces CuPy's rules, wherever there is no GPU (CI)
 DEVICES = [pytest.param("cpu", id="cpu"),
-           pytest.param("cuda", id="cuda", marks=pytest.mark.skipif(_CUDA_SKIP is not None,
-                                                                  reason=f"no GPU backend: {_CUDA_SKIP}")),
+           pytest.param("cuda", id="cuda", marks=[pytest.mark.gpu, pytest.mark.skipif(
+               _CUDA_SKIP is not None, reason=f"no GPU backend: {_CUDA_SKIP}")]),
            pytest.param("fake_cuda", id="fake_cuda",
                         marks=pytest.mark.skipif(_CUDA_SKIP is None, reason="a GPU is present: the cuda cases run"))]
 

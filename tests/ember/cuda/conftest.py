@@ -20,8 +20,8 @@ def _real_gpu_reason():
 REAL_GPU_SKIP = _real_gpu_reason()
 
 
-@pytest.fixture(params=[pytest.param("real", marks=pytest.mark.skipif(REAL_GPU_SKIP is not None,
-                                                                     reason=f"no GPU: {REAL_GPU_SKIP}")),
+@pytest.fixture(params=[pytest.param("real", marks=[pytest.mark.gpu, pytest.mark.skipif(
+                            REAL_GPU_SKIP is not None, reason=f"no GPU: {REAL_GPU_SKIP}")]),
                         "fake"])
 def gpu(request):
     """``"real"`` or ``"fake"``: the backend this test runs on; ember's default device stays the CPU."""
