@@ -7,6 +7,8 @@
 4. Leaves get their summed gradient once, after their hooks: stolen when the producing node promised
    a fresh array (``Node._fresh``), else copied, so ``.grad`` never aliases another array.
 """
+import numpy as _np
+
 from .. import _tensor as _T
 from ..backend import device_of, writeable
 from .grad_mode import state as _grad_state
@@ -80,7 +82,9 @@ def backward_scalar(t, retain_graph):
     arr = t._array
     if arr.size != 1:
         raise RuntimeError("grad can be implicitly created only for scalar outputs")
-    seed = t._device.xp.ones(arr.shape, arr.dtype) if arr.ndim else t._device.xp.array(1, arr.dtype)
+    xp = t._device.xp
+    # a GPU seed is filled by a kernel: xp.array(1) would copy from the host and wait for the forward pass
+    seed = xp.ones(arr.shape, arr.dtype) if arr.ndim or xp is not _np else xp.array(1, arr.dtype)
     run_backward((_T.edge(t),), (seed,), (True,), bool(retain_graph))
 
 

@@ -4,7 +4,8 @@ cross-entropy over class indices.
 Each function is registered in ``ember._kernels`` under the name its op looks up and returns None when the
 arrays are outside what the kernel covers (float16, non-contiguous, other shapes), so the op runs its
 array-module code instead. Launch counts, fused against unfused: GELU 1 against 8 (exact) or 7 (tanh)
-forward and about 10 backward; SiLU 1 against 4 and 6; dropout 2 (cuRAND, then one kernel) against 5;
+forward and about 10 backward; SiLU 1 against 4 and 6; ReLU's gradient 1 against 2; dropout 2 (cuRAND, then
+one kernel) against 5;
 cross-entropy 2 forward and 1 backward against about 12 and 6.
 """
 import numpy as np
@@ -16,8 +17,8 @@ from ._compile import BLOCK, Kernels, grid_for
 __all__ = ["KERNELS", "KERNELS_BY_OP", "FINISH_ROWS"]
 
 _CTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
-_NAMES = ("gelu_forward", "gelu_backward", "silu_forward", "silu_backward", "dropout_forward", "ce_rows",
-          "ce_finish", "ce_backward")
+_NAMES = ("gelu_forward", "gelu_backward", "silu_forward", "silu_backward", "relu_backward", "dropout_forward",
+          "ce_rows", "ce_finish", "ce_backward")
 KERNELS = Kernels("nn.cu", [f"{k}<{t}>" for k in _NAMES for t in ("float", "double")])
 FINISH_ROWS = 16384          # up to this many rows one GPU thread sums the cross-entropy rows
 
@@ -63,6 +64,10 @@ def silu_forward(xp, x, arg):
 
 def silu_backward(xp, g, x, out, arg):
     return _elementwise("silu_backward", (g, x))
+
+
+def relu_backward(xp, g, x, out, arg):
+    return _elementwise("relu_backward", (g, out))
 
 
 # ---- dropout ---------------------------------------------------------------------------------------------
@@ -131,7 +136,7 @@ def cross_entropy(input, target, weight, ignore_index, reduction, label_smoothin
         out = xp.empty(3, x.dtype)
         KERNELS[f"ce_finish<{ct}>"](1, 1, (stats, out, np.int64(n), np.int32(reduction == "mean")))
         loss, scale = out[0:1].reshape(()), out[1:2]
-        bad = bool(out[2] != 0)
+        bad = float(out[2]) != 0          # a 4- or 8-byte copy to the host (it waits for the kernels)
     else:
         coef = stats[2]
         bad = bool((coef < 0).any())
@@ -149,4 +154,5 @@ def cross_entropy(input, target, weight, ignore_index, reduction, label_smoothin
 
 
 KERNELS_BY_OP = {"gelu": gelu_forward, "gelu_backward": gelu_backward, "silu": silu_forward,
-                 "silu_backward": silu_backward, "dropout": dropout_forward, "cross_entropy": cross_entropy}
+                 "silu_backward": silu_backward, "relu_backward": relu_backward, "dropout": dropout_forward,
+                 "cross_entropy": cross_entropy}

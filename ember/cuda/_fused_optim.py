@@ -101,6 +101,9 @@ def rmsprop_update(xp, param, grad, square_avg, grad_avg, momentum_buffer, work,
 
 # ---- multi-tensor -------------------------------------------------------------------------------------
 
+_uploaded = {}      # host table bytes -> its GPU copy: a step whose arrays reuse the pool's blocks re-sends nothing
+
+
 def _table(xp, pointer_rows, sizes, scalars):
     """The int64 table the multi-tensor kernels read (layout in kernels/optim.cu), copied to the GPU."""
     P = len(sizes)
@@ -112,7 +115,13 @@ def _table(xp, pointer_rows, sizes, scalars):
     table[6 * P:8 * P] = scalars
     table[8 * P:8 * P + C] = np.repeat(np.arange(P), counts)
     table[8 * P + C:] = np.concatenate([np.arange(c) * CHUNK for c in counts]) if C else []
-    return xp.asarray(table), P, C
+    key = (id(xp), table.tobytes())
+    dev = _uploaded.get(key)
+    if dev is None:
+        if len(_uploaded) >= 8:
+            _uploaded.pop(next(iter(_uploaded)))
+        dev = _uploaded[key] = xp.asarray(table)
+    return dev, P, C
 
 
 def _ptr(a):
@@ -129,16 +138,20 @@ def adam_multi(xp, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps,
     ct = _ctype(*params, *grads, *exp_avgs, *exp_avg_sqs, *(max_exp_avg_sqs if amsgrad else ()))
     if ct is None:
         return False
-    rows, sizes, scalars = [], [], np.empty(2 * len(params), np.float64)
+    uniform = len(set(steps)) == 1          # the usual case: the table stays the same from step to step
+    rows, sizes, scalars = [], [], np.zeros(2 * len(params), np.float64)
     for k, (p, g, m, v, vm, s) in enumerate(zip(params, grads, exp_avgs, exp_avg_sqs, vmaxes, steps)):
         rows.append((_ptr(p), _ptr(g), _ptr(m), _ptr(v), _ptr(vm)))
         sizes.append(p.size)
-        scalars[2 * k:2 * k + 2] = _adam_scalars(s, lr, beta1, beta2)
+        if not uniform:
+            scalars[2 * k:2 * k + 2] = _adam_scalars(s, lr, beta1, beta2)
     table, P, C = _table(xp, rows, sizes, scalars.view(np.int64))
+    step_size, bc2 = _adam_scalars(steps[0], lr, beta1, beta2)
     if C:
         KERNELS[f"adam_multi<{ct}>"](grid_for(C * BLOCK), BLOCK, (
             table, np.int32(P), np.int32(C), np.int64(CHUNK), _f(lr), _f(beta1), _f(beta2), _f(eps),
-            _f(weight_decay), _i(amsgrad), _i(maximize), _i(decoupled_weight_decay)))
+            _f(weight_decay), _i(amsgrad), _i(maximize), _i(decoupled_weight_decay), _i(uniform), _f(step_size),
+            _f(bc2)))
     return True
 
 

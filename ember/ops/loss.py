@@ -150,15 +150,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     xp = input._device.xp
     x2 = _rows(x, "cross_entropy")
     m, c = x2.shape
-    logp = _log_softmax_rows(x2)
     w = _class_weight(weight, c, x.dtype, "cross_entropy")
     eps = label_smoothing
     soft = isinstance(target, Tensor) and target._array.dtype.kind == "f"
     fused = None if soft or not isinstance(target, Tensor) else lookup("cross_entropy", x)
-    if fused is not None and target._array.dtype.kind in "iu":       # one GPU kernel (ember/cuda/_fused_nn.py)
+    if fused is not None and target._array.dtype.kind in "iu":       # GPU kernels (ember/cuda/_fused_nn.py)
         out = fused(input, target, weight, ignore_index, reduction, label_smoothing)
         if out is not None:
             return out
+    logp = _log_softmax_rows(x2)
     dense = soft_grad = tc = None
     if soft:
         if target._array.shape != x.shape:

@@ -211,7 +211,7 @@ logsigmoid = _define("logsigmoid", "LogSigmoidBackward0",
                      lambda xp, x, a: xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x))),
                      lambda xp, g, x, o, a: g * _sigmoid(xp, -x))
 relu = _define("relu", "ReluBackward0", lambda xp, x, a: xp.maximum(x, 0), lambda xp, g, x, o, a: g * (o > 0), "out", False,
-               doc="``max(x, 0)``.")
+               doc="``max(x, 0)``.", fused=True)
 relu6 = _define("relu6", "Relu6Backward0", lambda xp, x, a: xp.clip(x, 0, 6),
                 lambda xp, g, x, o, a: g * ((x > 0) & (x < 6)), "x", False)
 hardtanh = _define("hardtanh", "HardtanhBackward0", lambda xp, x, a: xp.clip(x, a[0], a[1]), _hardtanh_grad, "x", False,

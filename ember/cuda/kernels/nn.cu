@@ -1,4 +1,4 @@
-// Fused nn kernels: activations (GELU, SiLU) and their gradients in one pass each, dropout's mask and output
+// Fused nn kernels: activations (GELU, SiLU) and their gradients, ReLU's gradient, in one pass each, dropout's mask and output
 // in one pass, and cross-entropy over class indices (log-softmax, weights, ignore_index, label smoothing,
 // reduction) in two launches forward and one backward. Formulas follow the unfused code in ember/ops.
 
@@ -53,6 +53,15 @@ __global__ void silu_backward(const T* g, const T* x, T* gx, long long n) {
         const T v = x[i];
         const T s = ember_sigmoid(v);
         gx[i] = g[i] * (s * ((T)1 + v * ((T)1 - s)));
+    }
+}
+
+// ReLU's gradient in one pass (unfused: a comparison, then a product). Like PyTorch's threshold_backward, a
+// masked element gets 0 even when the incoming gradient is NaN.
+template <typename T>
+__global__ void relu_backward(const T* g, const T* out, T* gx, long long n) {
+    EMBER_FOR(i, n) {
+        gx[i] = out[i] > (T)0 ? g[i] : (T)0;
     }
 }
 

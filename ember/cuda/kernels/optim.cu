@@ -108,13 +108,16 @@ __global__ void rmsprop_step(T* p, const T* g, T* square_avg, T* grad_avg, T* bu
 // ``table`` (int64) holds, for P tensors and C chunks:
 //   [0, 5P)        pointers: p, g, m (or buf), v, vmax for each tensor (unused ones repeat p)
 //   [5P, 6P)       element counts
-//   [6P, 8P)       per-tensor doubles, bit-cast: step_size and bias_correction2_sqrt (Adam)
+//   [6P, 8P)       per tensor two words: Adam's step_size and bias_correction2_sqrt as bit-cast doubles
+//                  (read only when the tensors' step counts differ: ``uniform`` passes the common ones),
+//                  SGD's first-step flag
 //   [8P, 8P+C)     the tensor of each chunk
 //   [8P+C, 8P+2C)  the first element of each chunk
 // Blocks take chunks (grid-stride over chunks); threads take the chunk's elements.
 template <typename T>
 __global__ void adam_multi(const long long* table, int P, int C, long long chunk, double lr, double beta1,
-                           double beta2, double eps, double weight_decay, int amsgrad, int maximize, int decoupled) {
+                           double beta2, double eps, double weight_decay, int amsgrad, int maximize, int decoupled,
+                           int uniform, double step_size, double bc2_sqrt) {
     const bool dec = decoupled != 0 && weight_decay != 0.0;
     const T omb1 = (T)(1.0 - beta1), b2 = (T)beta2, omb2 = (T)(1.0 - beta2), e = (T)eps, wd = (T)weight_decay,
             decay = (T)(1.0 - lr * weight_decay);
@@ -129,7 +132,7 @@ __global__ void adam_multi(const long long* table, int P, int C, long long chunk
         T* m = (T*)table[5 * t + 2];
         T* v = (T*)table[5 * t + 3];
         T* vmax = (T*)table[5 * t + 4];
-        const T ss = (T)scalars[2 * t], bc2 = (T)scalars[2 * t + 1];
+        const T ss = (T)(uniform ? step_size : scalars[2 * t]), bc2 = (T)(uniform ? bc2_sqrt : scalars[2 * t + 1]);
         for (long long i = start + threadIdx.x; i < end; i += blockDim.x) {
             adam_element(p, g, m, v, vmax, i, omb1, b2, omb2, e, wd, decay, ss, bc2, amsgrad != 0, maximize != 0,
                          dec);

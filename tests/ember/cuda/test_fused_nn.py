@@ -124,3 +124,11 @@ def test_node_names_match_the_unfused_path(kernels):
     x = ember.randn(4, 3, device="cuda", requires_grad=True)
     assert F.cross_entropy(x, ember.tensor([0, 1, 2, 0], device="cuda")).grad_fn.name() == "NllLossBackward0"
     assert F.gelu(x).grad_fn.name() == "GeluBackward0" and F.silu(x).grad_fn.name() == "SiluBackward0"
+
+
+def test_relu_gradient_kernel(kernels):
+    x = np.random.default_rng(6).standard_normal((9, 13))
+    (fo, fg), (uo, ug) = _both(lambda t: F.relu(t), x)
+    assert kernels == ["relu_backward"]
+    np.testing.assert_array_equal(fo, uo)
+    np.testing.assert_array_equal(fg[0], ug[0])

@@ -219,3 +219,17 @@ def test_optimizers_step_whole_groups_in_one_launch(xp, opt_cls, kw, kernel):
         assert not any("multi" in c for c in calls[3:])   # foreach=False: one kernel per parameter
     finally:
         fo.KERNELS = real
+
+
+def test_multi_tensor_tables_are_sent_once_while_the_arrays_stay(xp):
+    fo._uploaded.clear()
+    params = [xp.ones(10, np.float32), xp.ones(5000, np.float32)]
+    grads = [xp.ones(10, np.float32), xp.ones(5000, np.float32)]
+    state = [[xp.zeros(10, np.float32), xp.zeros(5000, np.float32)] for _ in range(3)]
+    kw = dict(lr=1e-2, beta1=0.9, beta2=0.99, eps=1e-8, weight_decay=0, amsgrad=False, maximize=False,
+              decoupled_weight_decay=False)
+    for step in (1, 2, 3):
+        fo.adam_multi(xp, params, grads, *state, [step, step], **kw)
+    assert len(fo._uploaded) == 1                      # steps change, pointers don't: one table
+    fo.adam_multi(xp, params, grads, *state, [4, 1], **kw)
+    assert len(fo._uploaded) == 2                      # differing step counts travel in the table
