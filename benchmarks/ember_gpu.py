@@ -30,6 +30,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import ember  # noqa: E402
 import torch  # noqa: E402
+from benchmarks.ember_cpu import _cnn_model, _mlp_model, _params  # noqa: E402  (the CPU benchmark's models)
+from benchmarks.ember_cpu import _trainer as _cpu_trainer  # noqa: E402
 
 # the smoke test (tests/ember/cuda/test_benchmark_gpu.py) shrinks these and runs PyTorch on the CPU
 TORCH_DEVICE = "cuda"
@@ -49,16 +51,6 @@ def _torch_sync():
         torch.cuda.synchronize()
 
 
-def _params(shapes, seed):
-    rng = np.random.default_rng(seed)
-    out = []
-    for shape in shapes:
-        fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else shape[0]
-        bound = 1 / np.sqrt(fan_in)
-        out.append(rng.uniform(-bound, bound, shape).astype(np.float32))
-    return out
-
-
 def _twin_models(build, seed):
     """The architecture ``build(lib)`` in both libraries on the GPU, with identical initial weights."""
     tm = build(torch)
@@ -71,26 +63,13 @@ def _twin_models(build, seed):
 
 
 def _trainer(lib, model, x, y, sync):
-    """One training step written once for both libraries, ending with a device synchronisation."""
-    opt = lib.optim.SGD(model.parameters(), lr=0.01)
-    loss_fn = lib.nn.CrossEntropyLoss()
+    """The CPU benchmark's training step (written once for both libraries), then a device synchronisation."""
+    step = _cpu_trainer(lib, model, x, y)
 
-    def step():
-        opt.zero_grad()
-        loss_fn(model(x), y).backward()
-        opt.step()
+    def synced():
+        step()
         sync()
-    return step
-
-
-def _mlp_model(lib):
-    nn = lib.nn
-    return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
-
-
-def _cnn_model(lib):
-    nn = lib.nn
-    return nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8 * 13 * 13, 10))
+    return synced
 
 
 def _workload(build, seed, xshape):

@@ -188,10 +188,25 @@ class DeviceBackend:
         raise NotImplementedError
 
     def activate(self):
-        """Called once when ember starts using this backend (register fused kernels, profiler sync)."""
+        """Called once when ember starts using this backend: registers the fused kernels (``ember/cuda/_fused.py``)
+        and makes the profiler synchronise this backend around timed ops."""
+        from .cuda import _fused
+        _fused.install(self)
+        _set_profiler_sync(self.synchronize)
 
     def deactivate(self):
         """Undo ``activate`` (tests swap backends)."""
+        from .cuda import _fused
+        _fused.uninstall()
+        _set_profiler_sync(None)
+
+
+def _set_profiler_sync(fn):
+    try:                         # ember.profiler times ops; on a GPU it must wait for them
+        from .profiler import set_device_synchronize
+    except ImportError:
+        return
+    set_device_synchronize(fn)
 
 
 _cuda = [None]            # the active backend

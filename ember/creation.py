@@ -372,7 +372,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     m = mean._array if isinstance(mean, Tensor) else mean
     s = std._array if isinstance(std, Tensor) else std
     if bool((s < 0).any()) if isinstance(std, Tensor) else s < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {float(s.min()) if isinstance(std, Tensor) else s}")
+        lowest = float(s.min()) if isinstance(std, Tensor) else s
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {lowest}")
     if size is None:
         shape = np.broadcast_shapes(getattr(m, "shape", ()), getattr(s, "shape", ()))
         dt = tensors[0]._array.dtype if tensors else _float_dtype(dtype)

@@ -127,17 +127,6 @@ class CupyBackend(DeviceBackend):
         self._pool.free_all_blocks()
         self._cupy.get_default_pinned_memory_pool().free_all_blocks()
 
-    # ---- lifecycle -------------------------------------------------------------------------------------
-    def activate(self):
-        from . import _fused
-        _fused.install(self)
-        _set_profiler_sync(self.synchronize)
-
-    def deactivate(self):
-        from . import _fused
-        _fused.uninstall()
-        _set_profiler_sync(None)
-
 
 _SCATTER_DTYPES = {numpy.dtype(t) for t in ("float16", "float32", "float64", "int32", "uint32", "uint64")}
 
@@ -146,14 +135,6 @@ def _host_index(index):
     if isinstance(index, tuple):
         return tuple(i.get() if hasattr(i, "get") and not isinstance(i, slice) else i for i in index)
     return index.get() if hasattr(index, "get") else index
-
-
-def _set_profiler_sync(fn):
-    try:                                   # the profiler times ops; on the GPU it must wait for them
-        from ..profiler import set_device_synchronize
-    except ImportError:
-        return
-    set_device_synchronize(fn)
 
 
 class _CupyStream:

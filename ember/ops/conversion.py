@@ -12,7 +12,8 @@ from ..autograd.node import Node
 from ..backend import as_device, device as _device_cls, transfer
 from ._util import Tensor, make, record
 
-__all__ = ["to", "type_as", "cpu", "cuda", "float", "double", "half", "long", "int", "short", "bool", "byte", "char", "type"]
+__all__ = ["to", "type_as", "cpu", "cuda", "float", "double", "half", "long", "int", "short", "bool", "byte", "char",
+           "type"]
 
 _DTYPE_NAMES = {"torch.FloatTensor": _dt.float32, "torch.DoubleTensor": _dt.float64, "torch.HalfTensor": _dt.float16,
                 "torch.LongTensor": _dt.int64, "torch.IntTensor": _dt.int32, "torch.ShortTensor": _dt.int16,

@@ -179,7 +179,8 @@ def dot(input, other):
     if x.shape[0] != y.shape[0]:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{x.shape[0]}] and src [{y.shape[0]}] to have "
                            f"the same number of elements, but got {x.shape[0]} and {y.shape[0]} elements respectively")
-    return _record(DotBackward0, make(input._device.xp.asarray(input._device.xp.dot(x, y)), input._device), input, other, x, y)
+    xp = input._device.xp
+    return _record(DotBackward0, make(xp.asarray(xp.dot(x, y)), input._device), input, other, x, y)
 
 
 vdot = dot

@@ -183,16 +183,19 @@ def _logit_grad(xp, g, x, out, eps):
 # name, node name, forward(x, arg), grad(g, x, out, arg), saved, to_float
 neg = _define("neg", "NegBackward0", lambda xp, x, a: -x, lambda xp, g, x, o, a: -g, "", False)
 negative = neg
-positive = _define("positive", "PositiveBackward0", lambda xp, x, a: x.copy(), lambda xp, g, x, o, a: g.copy(), "", False)
+positive = _define("positive", "PositiveBackward0", lambda xp, x, a: x.copy(),
+                   lambda xp, g, x, o, a: g.copy(), "", False)
 exp = _define("exp", "ExpBackward0", lambda xp, x, a: xp.exp(x), lambda xp, g, x, o, a: g * o, "out")
-exp2 = _define("exp2", "Exp2Backward0", lambda xp, x, a: xp.exp2(x), lambda xp, g, x, o, a: g * (o * math.log(2)), "out")
+exp2 = _define("exp2", "Exp2Backward0", lambda xp, x, a: xp.exp2(x),
+               lambda xp, g, x, o, a: g * (o * math.log(2)), "out")
 expm1 = _define("expm1", "Expm1Backward0", lambda xp, x, a: xp.expm1(x), lambda xp, g, x, o, a: g * (o + 1), "out")
 log = _define("log", "LogBackward0", lambda xp, x, a: xp.log(x), lambda xp, g, x, o, a: g / x)
 log2 = _define("log2", "Log2Backward0", lambda xp, x, a: xp.log2(x), lambda xp, g, x, o, a: g / (x * math.log(2)))
 log10 = _define("log10", "Log10Backward0", lambda xp, x, a: xp.log10(x), lambda xp, g, x, o, a: g / (x * math.log(10)))
 log1p = _define("log1p", "Log1PBackward0", lambda xp, x, a: xp.log1p(x), lambda xp, g, x, o, a: g / (x + 1))
 sqrt = _define("sqrt", "SqrtBackward0", lambda xp, x, a: xp.sqrt(x), lambda xp, g, x, o, a: g / (o * 2), "out")
-rsqrt = _define("rsqrt", "RsqrtBackward0", lambda xp, x, a: 1 / xp.sqrt(x), lambda xp, g, x, o, a: g * (o * o * o) * -0.5,
+rsqrt = _define("rsqrt", "RsqrtBackward0", lambda xp, x, a: 1 / xp.sqrt(x),
+                lambda xp, g, x, o, a: g * (o * o * o) * -0.5,
                 "out")
 abs = _define("abs", "AbsBackward0", lambda xp, x, a: xp.abs(x), lambda xp, g, x, o, a: g * xp.sign(x), "x", False)
 sign = _define("sign", "SignBackward0", lambda xp, x, a: xp.sign(x), _zero, "", False)
@@ -205,12 +208,14 @@ atan = _define("atan", "AtanBackward0", lambda xp, x, a: xp.arctan(x), lambda xp
 sinh = _define("sinh", "SinhBackward0", lambda xp, x, a: xp.sinh(x), lambda xp, g, x, o, a: g * xp.cosh(x))
 cosh = _define("cosh", "CoshBackward0", lambda xp, x, a: xp.cosh(x), lambda xp, g, x, o, a: g * xp.sinh(x))
 tanh = _define("tanh", "TanhBackward0", lambda xp, x, a: xp.tanh(x), lambda xp, g, x, o, a: g * (1 - o * o), "out")
-sigmoid = _define("sigmoid", "SigmoidBackward0", lambda xp, x, a: _sigmoid(xp, x), lambda xp, g, x, o, a: g * (o * (1 - o)),
+sigmoid = _define("sigmoid", "SigmoidBackward0", lambda xp, x, a: _sigmoid(xp, x),
+                  lambda xp, g, x, o, a: g * (o * (1 - o)),
                   "out")
 logsigmoid = _define("logsigmoid", "LogSigmoidBackward0",
                      lambda xp, x, a: xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x))),
                      lambda xp, g, x, o, a: g * _sigmoid(xp, -x))
-relu = _define("relu", "ReluBackward0", lambda xp, x, a: xp.maximum(x, 0), lambda xp, g, x, o, a: g * (o > 0), "out", False,
+relu = _define("relu", "ReluBackward0", lambda xp, x, a: xp.maximum(x, 0),
+               lambda xp, g, x, o, a: g * (o > 0), "out", False,
                doc="``max(x, 0)``.", fused=True)
 relu6 = _define("relu6", "Relu6Backward0", lambda xp, x, a: xp.clip(x, 0, 6),
                 lambda xp, g, x, o, a: g * ((x > 0) & (x < 6)), "x", False)
@@ -239,7 +244,8 @@ softsign = _define("softsign", "SoftsignBackward0", lambda xp, x, a: x / (1 + xp
 tanhshrink = _define("tanhshrink", "TanhshrinkBackward0", lambda xp, x, a: x - xp.tanh(x),
                      lambda xp, g, x, o, a: g * xp.tanh(x) ** 2)
 logit = _define("logit", "LogitBackward0", _logit_fwd, _logit_grad, arg_name="eps", default=None)
-reciprocal = _define("reciprocal", "ReciprocalBackward0", lambda xp, x, a: 1 / x, lambda xp, g, x, o, a: -g * (o * o), "out")
+reciprocal = _define("reciprocal", "ReciprocalBackward0", lambda xp, x, a: 1 / x,
+                     lambda xp, g, x, o, a: -g * (o * o), "out")
 square = _define("square", "PowBackward0", lambda xp, x, a: x * x, lambda xp, g, x, o, a: g * (x * 2), "x", False)
 floor = _define("floor", "FloorBackward0", lambda xp, x, a: xp.floor(x) if x.dtype.kind == "f" else x.copy(), _zero, "",
                 False)

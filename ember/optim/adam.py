@@ -1,5 +1,5 @@
 """``Adam`` (with ``amsgrad``) and ``AdamW`` (decoupled weight decay)."""
-from ._functional import get_foreach_kernel, get_kernel
+from ._functional import get_kernel
 from .optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]
@@ -54,15 +54,11 @@ class Adam(Optimizer):
         return loss
 
     def _foreach_step(self, group, amsgrad, opts):
-        """The whole group in one call when its device has a group kernel (the GPU's fused multi-tensor Adam)
-        and the group's ``foreach``/``fused`` options allow it; False to go parameter by parameter."""
-        params = [p for p in group["params"] if p._grad is not None]
-        if not params or group.get("foreach") is False or group.get("fused") is False:
+        """The whole group in one call (the GPU's fused multi-tensor Adam); False to go parameter by parameter."""
+        found = self._foreach_kernel(group, "adam")
+        if found is None:
             return False
-        dev = params[0]._device
-        fn = get_foreach_kernel("adam", dev.xp)
-        if fn is None or any(p._device is not dev for p in params):
-            return False
+        params, dev, fn = found
         states = [self.state[p] for p in params]
         m = [self._state_tensor(p, s, "exp_avg") for p, s in zip(params, states)]
         v = [self._state_tensor(p, s, "exp_avg_sq") for p, s in zip(params, states)]

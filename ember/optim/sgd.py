@@ -1,5 +1,5 @@
 """``SGD`` with momentum, dampening, Nesterov momentum, weight decay and ``maximize``."""
-from ._functional import get_foreach_kernel, get_kernel
+from ._functional import get_kernel
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -50,15 +50,11 @@ class SGD(Optimizer):
         return loss
 
     def _foreach_step(self, group, use_momentum, opts):
-        """The whole group in one call when its device has a group kernel (the GPU's fused multi-tensor SGD)
-        and the group's ``foreach``/``fused`` options allow it; False to go parameter by parameter."""
-        params = [p for p in group["params"] if p._grad is not None]
-        if not params or group.get("foreach") is False or group.get("fused") is False:
+        """The whole group in one call (the GPU's fused multi-tensor SGD); False to go parameter by parameter."""
+        found = self._foreach_kernel(group, "sgd")
+        if found is None:
             return False
-        dev = params[0]._device
-        fn = get_foreach_kernel("sgd", dev.xp)
-        if fn is None or any(p._device is not dev for p in params):
-            return False
+        params, dev, fn = found
         bufs = [self.state[p].get("momentum_buffer") for p in params] if use_momentum else None
         new = fn(dev.xp, [p._array for p in params], [p._grad._array for p in params],
                  [None if b is None else b._array for b in bufs] if use_momentum else None, **opts)

@@ -35,8 +35,8 @@ _NUMPY_ONLY = set("""False_ ScalarType True_ asmatrix block bmat busday_count bu
 _NDARRAY_ONLY = set("""__array_interface__ __array_namespace__ __array_struct__ __array_wrap__ __contains__
     __imatmul__ __index__ __setstate__ ctypes getfield resize setfield setflags to_device""".split())
 _LINALG_ONLY = set("diagonal matrix_norm multi_dot outer svdvals tensordot test trace vecdot vector_norm".split())
-_HOST_OK = {"asarray", "array", "asanyarray"}
-_VIEWS = {"view", "transpose", "swapaxes", "squeeze", "diagonal"}       # the functions that copy host data to the device
+_HOST_OK = {"asarray", "array", "asanyarray"}                   # the functions that copy host data to the device
+_VIEWS = {"view", "transpose", "swapaxes", "squeeze", "diagonal"}  # methods that only make views (no kernel)
 
 _current = [0]
 N_DEVICES = 2
@@ -490,23 +490,6 @@ class FakeCudaBackend(backend.DeviceBackend):
         from tests.ember.cuda.emulator import compile_module
         return compile_module(source, names)
 
-    def activate(self):
-        from ember.cuda import _fused
-        _fused.install(self)
-        _set_profiler_sync(self.synchronize)
-
-    def deactivate(self):
-        from ember.cuda import _fused
-        _fused.uninstall()
-        _set_profiler_sync(None)
-
-
-def _set_profiler_sync(fn):
-    try:
-        from ember.profiler import set_device_synchronize
-    except ImportError:
-        return
-    set_device_synchronize(fn)
 
 
 @contextlib.contextmanager

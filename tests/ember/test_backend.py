@@ -133,3 +133,12 @@ def test_writeable_treats_repeated_device_elements_as_read_only():
         assert not backend.writeable(e._array)
         with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
             e.add_(1)
+
+
+def test_fused_kernels_and_conv_algorithm_follow_the_environment():
+    out = _run("import ember\nprint(ember.cuda.fused_enabled(), ember.cuda.conv_algorithm())",
+               env={"EMBER_FUSED": "0", "EMBER_CONV": "im2col"})
+    assert out.split() == ["False", "im2col"]
+    out = _run("import ember\nprint(ember.cuda.fused_enabled(), ember.cuda.conv_algorithm())",
+               env={"EMBER_FUSED": "1", "EMBER_CONV": "bogus"})
+    assert out.split() == ["True", "auto"]

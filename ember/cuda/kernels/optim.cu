@@ -114,6 +114,14 @@ __global__ void rmsprop_step(T* p, const T* g, T* square_avg, T* grad_avg, T* bu
 //   [8P, 8P+C)     the tensor of each chunk
 //   [8P+C, 8P+2C)  the first element of each chunk
 // Blocks take chunks (grid-stride over chunks); threads take the chunk's elements.
+__device__ __forceinline__ void chunk_of(const long long* table, int P, int C, long long chunk, long long c,
+                                         long long* t, long long* start, long long* end) {
+    *t = table[8 * (long long)P + c];
+    *start = table[8 * (long long)P + C + c];
+    *end = *start + chunk;
+    if (*end > table[5 * (long long)P + *t]) *end = table[5 * (long long)P + *t];
+}
+
 template <typename T>
 __global__ void adam_multi(const long long* table, int P, int C, long long chunk, double lr, double beta1,
                            double beta2, double eps, double weight_decay, int amsgrad, int maximize, int decoupled,
@@ -123,10 +131,8 @@ __global__ void adam_multi(const long long* table, int P, int C, long long chunk
             decay = (T)(1.0 - lr * weight_decay);
     const double* scalars = (const double*)(table + 6 * (long long)P);
     for (long long c = blockIdx.x; c < C; c += gridDim.x) {
-        const long long t = table[8 * (long long)P + c];
-        const long long start = table[8 * (long long)P + C + c];
-        long long end = start + chunk;
-        if (end > table[5 * (long long)P + t]) end = table[5 * (long long)P + t];
+        long long t, start, end;
+        chunk_of(table, P, C, chunk, c, &t, &start, &end);
         T* p = (T*)table[5 * t];
         const T* g = (const T*)table[5 * t + 1];
         T* m = (T*)table[5 * t + 2];
@@ -146,10 +152,8 @@ __global__ void sgd_multi(const long long* table, int P, int C, long long chunk,
     const T lr_ = (T)lr, mom = (T)momentum, damp1 = (T)(1.0 - dampening), wd = (T)weight_decay;
     const long long* first = table + 6 * (long long)P;          // per tensor: 1 on its momentum buffer's first step
     for (long long c = blockIdx.x; c < C; c += gridDim.x) {
-        const long long t = table[8 * (long long)P + c];
-        const long long start = table[8 * (long long)P + C + c];
-        long long end = start + chunk;
-        if (end > table[5 * (long long)P + t]) end = table[5 * (long long)P + t];
+        long long t, start, end;
+        chunk_of(table, P, C, chunk, c, &t, &start, &end);
         T* p = (T*)table[5 * t];
         const T* g = (const T*)table[5 * t + 1];
         T* buf = (T*)table[5 * t + 2];

@@ -5,19 +5,7 @@ import pytest
 
 import ember
 from tests.ember.fake_cuda import installed
-
-
-def _real_gpu_reason():
-    if ember.cuda.is_available():
-        return None
-    try:
-        ember.zeros(1, device="cuda")
-    except RuntimeError as e:
-        return str(e)
-    return "no GPU"
-
-
-REAL_GPU_SKIP = _real_gpu_reason()
+from tests.ember.harness import _CUDA_SKIP as REAL_GPU_SKIP
 
 
 @pytest.fixture(params=[pytest.param("real", marks=[pytest.mark.gpu, pytest.mark.skipif(
