@@ -121,7 +121,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     best = win.max(axis=0)
     hit = win == best
     xp = xp_of(x)
-    if x.dtype.kind == "f" and bool(xp.isnan(best).any()):
+    # NaN wins its window; on a GPU mark NaNs unconditionally (asking whether there are any would wait for it)
+    if x.dtype.kind == "f" and (xp is not np or bool(xp.isnan(best).any())):
         hit |= xp.isnan(win)
     arg = _first_true(hit)            # the first maximum of each window: PyTorch's tie rule
     out = make(best, input._device)
