@@ -171,7 +171,16 @@ def _with_fused(flag, fn):
         ember.cuda.set_fused(prev)
 
 
-def run(only, budget):
+def _save(path, header, card, results):
+    if path:
+        with open(path, "w") as f:
+            json.dump(dict(header=header, card=card, results=results, table=table(results)), f, indent=1,
+                      default=float)
+
+
+def run(only, budget, save=lambda results: None):
+    """Each workload in ``only`` with an equal share of ``budget`` seconds; ``save(results)`` after each one,
+    so a run stopped from outside keeps what it measured."""
     share = budget / max(len(only), 1)
     results = {}
     for key in only:
@@ -214,6 +223,7 @@ def run(only, budget):
         r["seconds"] = time.perf_counter() - t0
         results[key] = r
         print(f"# {key}: {json.dumps(r, default=float)}", flush=True)
+        save(results)
     return results
 
 
@@ -260,12 +270,9 @@ def main(argv=None):
               f"{'on' if ember.cuda.fused_enabled() else 'off'}, conv {ember.cuda.conv_algorithm()}) vs torch "
               f"{torch.__version__}; numpy {np.__version__}; {datetime.datetime.now():%Y-%m-%d %H:%M}")
     print(header, flush=True)
-    results = run([k.strip() for k in args.only.split(",") if k.strip()], args.budget)
-    text = table(results)
-    print(text)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(dict(header=header, card=card, results=results, table=text), f, indent=1, default=float)
+    results = run([k.strip() for k in args.only.split(",") if k.strip()], args.budget,
+                  lambda res: _save(args.json, header, card, res))
+    print(table(results))
     return 0 if all(r.get("passed") for r in results.values()) else 1
 
 
