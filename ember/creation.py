@@ -82,7 +82,7 @@ def _unwrap(data):
     return data
 
 
-def _infer_array(data):
+def _infer_array(data, explicit_dtype=False):
     if isinstance(data, Tensor):
         return data._array
     if isinstance(data, np.ndarray):
@@ -99,8 +99,9 @@ def _infer_array(data):
                         f"{type(np.ravel(arr)[0]).__name__ if arr.size else 'nothing'}; use numbers or tensors")
     if arr.dtype.kind in "USV":
         raise TypeError(f"can't build a tensor from data of NumPy type {arr.dtype}; use numbers or tensors")
-    if not _has_array(raw):
-        # plain Python numbers: floats give the default dtype, ints int64 (as PyTorch)
+    if not explicit_dtype and not _has_array(raw):
+        # plain Python numbers: floats give the default dtype, ints int64 (as PyTorch); with an
+        # explicit dtype the caller casts from NumPy's float64/int64 itself, losing nothing.
         if arr.dtype.kind == "f":
             arr = arr.astype(_dt.get_default_dtype().np)
         elif arr.dtype.kind in "iu":
@@ -125,7 +126,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     """A new tensor copying ``data`` (numbers, nested lists, NumPy arrays, tensors); a tensor's copy stays
     on its device unless ``device`` is given."""
     with guard(data._device) if isinstance(data, Tensor) else _no_guard:
-        arr = _native(_infer_array(data))
+        arr = _native(_infer_array(data, explicit_dtype=dtype is not None))
         arr = arr.astype(_dt.as_dtype(dtype).np) if dtype is not None else arr.copy()
     if device is None and isinstance(data, Tensor):
         device = data._device
