@@ -22,7 +22,7 @@ from ._repr import set_printoptions  # noqa: E402
 from ._size import Size  # noqa: E402
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,  # noqa: E402
                        set_grad_enabled)
-from .backend import DeviceMismatchError, device, get_array_module  # noqa: E402
+from .backend import DeviceMismatchError, device, get_array_module, get_default_device, set_default_device  # noqa
 from .creation import *  # noqa: E402,F401,F403
 from .dtypes import (bool, double, dtype, finfo, float, float16, float32, float64, get_default_dtype, half,  # noqa: E402
                      iinfo, int, int8, int16, int32, int64, long, promote_types, result_type, set_default_dtype, short,

@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from . import dtypes as _dt
+from .backend import to_host
 
 __all__ = ["tensor_repr", "set_printoptions"]
 
@@ -142,7 +143,7 @@ def _add_suffixes(text, suffixes, indent):
 def tensor_repr(t):
     prefix = "tensor("
     indent = len(prefix)
-    a = t._array
+    a = to_host(t._array)
     dtype = t.dtype
     suffixes = []
     if t._device.type != "cpu":

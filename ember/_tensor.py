@@ -12,7 +12,7 @@ from . import dtypes as _dt
 from ._size import Size
 from .autograd.grad_mode import state as _grad_state
 from .autograd.node import OutputEdge, RemovableHandle
-from .backend import as_device, cpu
+from .backend import as_device, cpu, guard, to_host, transfer
 
 __all__ = ["Tensor", "make", "make_view", "edge"]
 
@@ -98,7 +98,10 @@ class Tensor:
         return self._array.flags.c_contiguous
 
     def data_ptr(self):
-        return self._array.__array_interface__["data"][0]
+        a = self._array
+        if a.__class__ is np.ndarray:
+            return a.__array_interface__["data"][0]
+        return a.data.ptr
 
     def stride(self, dim=None):
         st = tuple(s // self._array.itemsize for s in self._array.strides)
@@ -251,13 +254,6 @@ class Tensor:
         from ._repr import tensor_repr
         return tensor_repr(self)
 
-    def cpu(self):
-        return self
-
-    def cuda(self, device=None, non_blocking=False):
-        as_device("cuda" if device is None else device)   # raises until the CuPy backend exists
-        raise AssertionError("unreachable")
-
     def detach(self):
         """A tensor sharing storage and version counter, outside the graph."""
         return make_view(self._array, self, detach=True)
@@ -278,7 +274,8 @@ class Tensor:
                                "https://github.com/pytorch/pytorch/pull/103001")
         if id(self) in memo:
             return memo[id(self)]
-        t = _init(_new(type(self)), self._array.copy(), self._device)
+        with guard(self._device):
+            t = _init(_new(type(self)), self._array.copy(), self._device)
         t._requires_grad = self._requires_grad
         memo[id(self)] = t
         if self._grad is not None:
@@ -291,7 +288,9 @@ class Tensor:
     def __reduce_ex__(self, protocol):
         if self.grad_fn is not None:
             raise RuntimeError("pickling a non-leaf tensor is not supported; detach() it first")
-        return (_rebuild, (type(self), self._array, self._requires_grad))
+        if self._device is cpu:
+            return (_rebuild, (type(self), self._array, self._requires_grad))
+        return (_rebuild, (type(self), to_host(self._array), self._requires_grad, str(self._device)))
 
     # ---- autograd ---------------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -337,8 +336,12 @@ class Tensor:
         self._retains_grad = True
 
 
-def _rebuild(cls, array, requires_grad):
-    t = _init(_new(cls), array, cpu)
+def _rebuild(cls, array, requires_grad, device=None):
+    dev = cpu
+    if device is not None:           # a GPU tensor comes back on its GPU (the same index)
+        dev = as_device(device)
+        array = transfer(array, cpu, dev)
+    t = _init(_new(cls), array, dev)
     t._requires_grad = requires_grad
     return t
 

@@ -3,11 +3,15 @@
 Signatures follow PyTorch: sizes as ``f(2, 3)`` or ``f((2, 3))``, keyword-only ``dtype``, ``device``,
 ``requires_grad`` and (for random ops) ``generator``. Python floats give the default dtype (float32),
 Python ints int64, bools bool; NumPy arrays keep their dtype.
+
+Tensors are built directly on their device: filled, range and random tensors with the device's array
+module (``device.xp``), data from Python or NumPy on the host and then copied over. Without
+``device=`` they go to the default device (``ember.set_default_device``, ``EMBER_DEVICE``).
 """
 import numpy as np
 
 from . import dtypes as _dt
-from .backend import as_device, cpu
+from .backend import _NO_GUARD as _no_guard, as_device, cpu, cuda_backend, device_of, guard, to_host, transfer
 from .random import _rng
 from ._tensor import Tensor, make
 
@@ -34,11 +38,33 @@ def _sizes(size, fn):
 
 
 def _finish(arr, device, requires_grad):
+    """A tensor on ``device`` (a spec, resolved here) holding ``arr`` (copied there if it lives elsewhere)."""
     dev = as_device(device)
+    return _made(_place(arr, dev), dev, requires_grad)
+
+
+def _made(arr, dev, requires_grad):
     t = make(arr, dev)
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def _place(arr, dev):
+    if dev is cpu and arr.__class__ is np.ndarray:
+        return arr
+    return transfer(arr, device_of(arr), dev)
+
+
+def _on(dev, build):
+    """``build(xp)`` run with ``dev``'s array module, with ``dev`` the current GPU while it runs."""
+    if dev is cpu:
+        return build(np)
+    b = cuda_backend()
+    if dev.index == b.current_device():
+        return build(dev.xp)
+    with b.device_guard(dev.index):
+        return build(dev.xp)
 
 
 def _float_dtype(dtype):
@@ -48,9 +74,9 @@ def _float_dtype(dtype):
 # ---- from data -----------------------------------------------------------------------------------------
 
 def _unwrap(data):
-    """Nested lists possibly holding Tensors -> nested lists of arrays/scalars."""
+    """Nested lists possibly holding Tensors -> nested lists of host arrays/scalars."""
     if isinstance(data, Tensor):
-        return data._array
+        return to_host(data._array)
     if isinstance(data, (list, tuple)):
         return [_unwrap(d) for d in data]
     return data
@@ -97,20 +123,21 @@ def _native(arr):
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
-    """A new tensor copying ``data`` (numbers, nested lists, NumPy arrays, tensors)."""
-    arr = _infer_array(data, explicit_dtype=dtype is not None)
-    arr = _native(arr)
-    arr = arr.astype(_dt.as_dtype(dtype).np) if dtype is not None else arr.copy()
+    """A new tensor copying ``data`` (numbers, nested lists, NumPy arrays, tensors); a tensor's copy stays
+    on its device unless ``device`` is given."""
+    with guard(data._device) if isinstance(data, Tensor) else _no_guard:
+        arr = _native(_infer_array(data, explicit_dtype=dtype is not None))
+        arr = arr.astype(_dt.as_dtype(dtype).np) if dtype is not None else arr.copy()
+    if device is None and isinstance(data, Tensor):
+        device = data._device
     return _finish(arr, device, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
     """Like ``tensor`` but shares memory with a Tensor or NumPy array when no conversion is needed."""
     if isinstance(data, Tensor):
-        if dtype is None or _dt.as_dtype(dtype) is data.dtype:
-            as_device(device)
-            return data
-        return data.to(dtype)
+        out = data if dtype is None or _dt.as_dtype(dtype) is data.dtype else data.to(dtype)
+        return out if device is None else out.to(device)
     if isinstance(data, np.ndarray):
         arr = _native(data)
         if dtype is not None:
@@ -146,7 +173,8 @@ def _legacy_new(cls, args, kwargs):
         arr = np.asarray(_unwrap(args[0]), dtype=np.float32)
     else:
         arr = np.empty(_sizes(args, "Tensor"), np.float32)
-    t = make(arr, as_device(device))
+    dev = as_device(device)
+    t = make(_place(arr, dev), dev)
     if cls is not Tensor:
         t = Tensor._make_subclass(cls, t)
     return t
@@ -156,20 +184,21 @@ def _legacy_new(cls, args, kwargs):
 
 def _filled(fn, size, dtype, device, requires_grad, name):
     shape = _sizes(size, name)
-    as_device(device)
-    return _finish(fn(shape, _float_dtype(dtype)), device, requires_grad)
+    dev = as_device(device)
+    dt = _float_dtype(dtype)
+    return _made(_on(dev, lambda xp: getattr(xp, fn)(shape, dt)), dev, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    return _filled(np.zeros, size, dtype, device, requires_grad, "zeros")
+    return _filled("zeros", size, dtype, device, requires_grad, "zeros")
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    return _filled(np.ones, size, dtype, device, requires_grad, "ones")
+    return _filled("ones", size, dtype, device, requires_grad, "ones")
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None):
-    return _filled(np.empty, size, dtype, device, requires_grad, "empty")
+    return _filled("empty", size, dtype, device, requires_grad, "empty")
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
@@ -179,7 +208,8 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
         fill_value = fill_value.item()
     if dtype is None:
         dtype = _dt.scalar_dtype(fill_value)
-    return _finish(np.full(shape, fill_value, _dt.as_dtype(dtype).np), device, requires_grad)
+    dev, dt = as_device(device), _dt.as_dtype(dtype).np
+    return _made(_on(dev, lambda xp: xp.full(shape, fill_value, dt)), dev, requires_grad)
 
 
 def _like(input, dtype):
@@ -190,21 +220,26 @@ def _like_device(input, device):
     return input._device if device is None else device
 
 
+def _filled_like(fn, input, dtype, device, requires_grad, *fill):
+    dev = as_device(_like_device(input, device))
+    shape, dt = input._array.shape, _like(input, dtype)
+    return _made(_on(dev, lambda xp: getattr(xp, fn)(shape, *fill, dt)), dev, requires_grad)
+
+
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(np.zeros(input._array.shape, _like(input, dtype)), _like_device(input, device), requires_grad)
+    return _filled_like("zeros", input, dtype, device, requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(np.ones(input._array.shape, _like(input, dtype)), _like_device(input, device), requires_grad)
+    return _filled_like("ones", input, dtype, device, requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(np.empty(input._array.shape, _like(input, dtype)), _like_device(input, device), requires_grad)
+    return _filled_like("empty", input, dtype, device, requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(np.full(input._array.shape, fill_value, _like(input, dtype)), _like_device(input, device),
-                   requires_grad)
+    return _filled_like("full", input, dtype, device, requires_grad, fill_value)
 
 
 # ---- ranges --------------------------------------------------------------------------------------------
@@ -223,9 +258,13 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
         dtype = _dt.int64 if is_int else _dt.get_default_dtype()
     dtype = _dt.as_dtype(dtype)
     n = int(np.ceil((vals[1] - vals[0]) / vals[2]))
-    arr = (vals[0] + np.arange(max(n, 0), dtype=np.float64) * vals[2]) if dtype.is_floating_point else \
-        np.arange(vals[0], vals[1], vals[2])
-    return _finish(arr.astype(dtype.np), device, requires_grad)
+    dev = as_device(device)
+
+    def build(xp):
+        arr = (vals[0] + xp.arange(max(n, 0), dtype=np.float64) * vals[2]) if dtype.is_floating_point else \
+            xp.arange(vals[0], vals[1], vals[2], dtype=np.int64)
+        return arr.astype(dtype.np)
+    return _made(_on(dev, build), dev, requires_grad)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None):
@@ -234,18 +273,21 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
         raise RuntimeError("linspace(): number of steps must be non-negative")
     start = start.item() if isinstance(start, Tensor) else start
     end = end.item() if isinstance(end, Tensor) else end
-    return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), device, requires_grad)
+    dev, dt = as_device(device), _float_dtype(dtype)
+    return _made(_on(dev, lambda xp: xp.linspace(start, end, steps).astype(dt)), dev, requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
-    return _finish(np.logspace(start, end, steps, base=base).astype(_float_dtype(dtype)), device, requires_grad)
+    dev, dt = as_device(device), _float_dtype(dtype)
+    return _made(_on(dev, lambda xp: xp.logspace(start, end, steps, base=base).astype(dt)), dev, requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None):
     """The ``n x m`` identity matrix."""
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
-    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), device, requires_grad)
+    dev, dt = as_device(device), _float_dtype(dtype)
+    return _made(_on(dev, lambda xp: xp.eye(n, m, dtype=dt)), dev, requires_grad)
 
 
 def tril_indices(row, col, offset=0, *, dtype=None, device=None):
@@ -278,14 +320,18 @@ def _normal(rng, shape, dt):
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     """Uniform samples in ``[0, 1)``."""
-    return _finish(_uniform(_rng(generator), _sizes(size, "rand"), np.dtype(_float_dtype(dtype))), device,
-                   requires_grad)
+    dev = as_device(device)
+    with guard(dev):
+        arr = _uniform(_rng(generator, dev), _sizes(size, "rand"), np.dtype(_float_dtype(dtype)))
+    return _made(arr, dev, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     """Standard normal samples."""
-    return _finish(_normal(_rng(generator), _sizes(size, "randn"), np.dtype(_float_dtype(dtype))), device,
-                   requires_grad)
+    dev = as_device(device)
+    with guard(dev):
+        arr = _normal(_rng(generator, dev), _sizes(size, "randn"), np.dtype(_float_dtype(dtype)))
+    return _made(arr, dev, requires_grad)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
@@ -300,8 +346,10 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dt = np.int64 if dtype is None else _dt.as_dtype(dtype).np
-    arr = _rng(generator).integers(low, high, _sizes((size,), "randint"), dtype=np.int64).astype(dt)
-    return _finish(arr, device, requires_grad)
+    dev = as_device(device)
+    with guard(dev):
+        arr = _rng(generator, dev).integers(low, high, _sizes((size,), "randint"), dtype=np.int64).astype(dt)
+    return _made(arr, dev, requires_grad)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
@@ -309,37 +357,55 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     if n < 0:
         raise RuntimeError(f"randperm(): n must be non-negative, got {n}")
     dt = np.int64 if dtype is None else _dt.as_dtype(dtype).np
-    return _finish(_rng(generator).permutation(int(n)).astype(dt), device, requires_grad)
+    dev = as_device(device)
+    with guard(dev):
+        arr = _rng(generator, dev).permutation(int(n)).astype(dt)
+    return _made(arr, dev, requires_grad)
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Normal samples; ``mean``/``std`` may be tensors (broadcast) or numbers with a ``size``."""
-    rng = _rng(generator)
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    dev = tensors[0]._device if tensors else as_device(device)
+    if len(tensors) == 2 and tensors[1]._device is not dev:
+        from .backend import check_same_device
+        check_same_device("normal", dev, tensors[1]._device)
     m = mean._array if isinstance(mean, Tensor) else mean
     s = std._array if isinstance(std, Tensor) else std
-    if np.any(np.asarray(s) < 0):
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {np.min(s)}")
+    if bool((s < 0).any()) if isinstance(std, Tensor) else s < 0:
+        lowest = float(s.min()) if isinstance(std, Tensor) else s
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {lowest}")
     if size is None:
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
-        dt = next((a.dtype for a in (m, s) if isinstance(a, np.ndarray)), _float_dtype(dtype))
+        shape = np.broadcast_shapes(getattr(m, "shape", ()), getattr(s, "shape", ()))
+        dt = tensors[0]._array.dtype if tensors else _float_dtype(dtype)
     else:
         shape, dt = _sizes((size,), "normal"), _float_dtype(dtype)
-    dev = next((t._device for t in (mean, std) if isinstance(t, Tensor)), device)
-    return _finish((_normal(rng, shape, np.dtype(dt)) * s + m).astype(dt), dev, requires_grad)
+    with guard(dev):
+        z = _normal(_rng(generator, dev), shape, np.dtype(dt))
+        arr = (z * s + m).astype(dt)
+    return _made(arr, dev, requires_grad)
 
 
 def bernoulli(input, p=None, *, generator=None):
     """0/1 samples with probabilities ``input`` (or the scalar ``p``), in ``input``'s dtype."""
-    probs = input._array if p is None else np.full(input._array.shape, p)
-    if np.any((probs < 0) | (probs > 1)):
-        raise RuntimeError("bernoulli_ expects p to be in [0, 1]")
-    u = _rng(generator).random(input._array.shape)
-    return make((u < probs).astype(input._array.dtype), input._device)
+    x = input._array
+    if p is None:
+        if bool(((x < 0) | (x > 1)).any()):
+            raise RuntimeError("bernoulli_ expects p to be in [0, 1]")
+        probs = x
+    else:
+        if not 0 <= p <= 1:
+            raise RuntimeError("bernoulli_ expects p to be in [0, 1]")
+        probs = p
+    with guard(input._device):
+        u = _rng(generator, input._device).random(x.shape)
+        arr = (u < probs).astype(x.dtype)
+    return make(arr, input._device)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
-    """Sample category indices per row with probabilities proportional to ``input``."""
-    p = input._array.astype(np.float64)
+    """Sample category indices per row with probabilities proportional to ``input`` (computed on the host)."""
+    p = to_host(input._array).astype(np.float64)
     if p.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if np.any(p < 0) or not np.all(np.isfinite(p)):
@@ -350,18 +416,18 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     if not replacement and num_samples > rows.shape[1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-    rng = _rng(generator)
+    rng = _rng(generator, input._device)
     if replacement:
         cdf = np.cumsum(rows / sums, axis=1)
-        u = rng.random((rows.shape[0], num_samples))
+        u = to_host(rng.random((rows.shape[0], num_samples)))
         out = np.minimum((u[:, :, None] > cdf[:, None, :]).sum(-1), rows.shape[1] - 1)
     else:
         # Gumbel top-k: the k largest log(p) + Gumbel noise are a sample without replacement
         with np.errstate(divide="ignore"):
-            keys = np.log(rows) - np.log(-np.log(rng.random(rows.shape)))
+            keys = np.log(rows) - np.log(-np.log(to_host(rng.random(rows.shape))))
         out = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
-    out = out.astype(np.int64)
-    return make(out.reshape(p.shape[:-1] + (num_samples,)), input._device)
+    out = out.astype(np.int64).reshape(p.shape[:-1] + (num_samples,))
+    return make(transfer(out, cpu, input._device), input._device)
 
 
 def _random_like(fn, input, generator, dtype, device, requires_grad):

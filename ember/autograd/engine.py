@@ -7,8 +7,10 @@
 4. Leaves get their summed gradient once, after their hooks: stolen when the producing node promised
    a fresh array (``Node._fresh``), else copied, so ``.grad`` never aliases another array.
 """
+import numpy as _np
+
 from .. import _tensor as _T
-from ..backend import cpu
+from ..backend import device_of, writeable
 from .grad_mode import state as _grad_state
 from .node import FREED
 
@@ -80,7 +82,9 @@ def backward_scalar(t, retain_graph):
     arr = t._array
     if arr.size != 1:
         raise RuntimeError("grad can be implicitly created only for scalar outputs")
-    seed = t._device.xp.ones(arr.shape, arr.dtype) if arr.ndim else t._device.xp.array(1, arr.dtype)
+    xp = t._device.xp
+    # a GPU seed is filled by a kernel: xp.array(1) would copy from the host and wait for the forward pass
+    seed = xp.ones(arr.shape, arr.dtype) if arr.ndim or xp is not _np else xp.array(1, arr.dtype)
     run_backward((_T.edge(t),), (seed,), (True,), bool(retain_graph))
 
 
@@ -377,7 +381,7 @@ def _tensor_hooks(node, buf, make):
         if g is None:
             continue
         t = retain() if retain is not None else None
-        dev = t._device if t is not None else cpu
+        dev = t._device if t is not None else device_of(g)
         for fn in list(hooks.values()):
             g, _ = _call_hook(fn, g, make, dev, node.name())
         if t is not None:
@@ -406,12 +410,12 @@ def _accumulate(leaf, g, fresh, make):
         g, fresh = g.astype(arr.dtype), True
     old = leaf._grad
     if old is None:
-        if not fresh or not g.flags.c_contiguous or not g.flags.writeable:
+        if not fresh or not g.flags.c_contiguous or not writeable(g):
             g = g.copy()
         leaf._grad = make(g, leaf._device)
         return
     oa = old._array
-    if oa.flags.writeable and oa.shape == g.shape and oa.dtype == g.dtype:
+    if writeable(oa) and oa.shape == g.shape and oa.dtype == g.dtype:
         leaf._device.xp.add(oa, g, out=oa)     # in place, as PyTorch does outside create_graph
         old._vc[0] += 1
     else:

@@ -4,6 +4,7 @@ import warnings
 import numpy as np
 
 from .grad_mode import state as _grad_state
+from ..backend import to_host, xp_of
 
 __all__ = ["gradcheck", "GradcheckError", "numerical_jacobian", "analytical_jacobian"]
 
@@ -31,6 +32,11 @@ def _diff_inputs(inputs):
     return [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
 
 
+def _host64(t):
+    """A tensor's values as a flat float64 NumPy array (copied from the GPU when needed)."""
+    return to_host(t._array).astype(np.float64).reshape(-1)
+
+
 def numerical_jacobian(fn, inputs, eps=1e-6, keep=None):
     """Per (output, input) pair, a ``(out.numel(), in.numel())`` float64 array by central differences."""
     diff = _diff_inputs(inputs)
@@ -42,14 +48,14 @@ def numerical_jacobian(fn, inputs, eps=1e-6, keep=None):
         for k, i in enumerate(diff):
             x = inputs[i]._array
             flat = x.reshape(-1)        # a view when contiguous; else perturb through an index
-            if not np.shares_memory(flat, x) and flat.size:
+            if not xp_of(x).shares_memory(flat, x) and flat.size:
                 raise ValueError("gradcheck needs contiguous inputs")
             for j in range(flat.size):
                 orig = flat[j].item()
                 flat[j] = orig + eps
-                plus = [o._array.astype(np.float64).reshape(-1).copy() for o in _outputs(fn, inputs, keep)]
+                plus = [_host64(o) for o in _outputs(fn, inputs, keep)]
                 flat[j] = orig - eps
-                minus = [o._array.astype(np.float64).reshape(-1).copy() for o in _outputs(fn, inputs, keep)]
+                minus = [_host64(o) for o in _outputs(fn, inputs, keep)]
                 flat[j] = orig
                 for m in range(len(outs0)):
                     jac[m][k][:, j] = (plus[m] - minus[m]) / (2 * eps)
@@ -69,13 +75,13 @@ def analytical_jacobian(fn, inputs, keep=None):
         if not o.requires_grad:
             continue
         for r in range(o._array.size):
-            seed = np.zeros(o._array.size, o._array.dtype)
+            seed = o._device.xp.zeros(o._array.size, o._array.dtype)
             seed[r] = 1
             gs = grad([o], [inputs[i] for i in diff], [make(seed.reshape(o._array.shape), o._device)],
                       retain_graph=True, allow_unused=True)
             for k, g in enumerate(gs):
                 if g is not None:
-                    jac[m][k][r, :] = g._array.astype(np.float64).reshape(-1)
+                    jac[m][k][r, :] = _host64(g)
     return jac
 
 

@@ -3,11 +3,12 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.grad_mode import state as grad_state
-from ..backend import check_same_device, cpu
+from ..backend import check_same_device, cpu, cuda_backend, device_of, to_host, writeable, xp_of
 from .._tensor import Tensor, edge, make, make_view
 
-__all__ = ["sum_to", "broadcastable_to", "check_broadcast", "norm_dim", "norm_dims", "operands", "as_tensor_arg", "new_node", "record",
-           "grad_state", "Tensor", "edge", "make", "make_view", "save_versions"]
+__all__ = ["sum_to", "broadcastable_to", "check_broadcast", "norm_dim", "norm_dims", "operands", "as_tensor_arg",
+           "new_node", "record", "grad_state", "Tensor", "edge", "make", "make_view", "save_versions", "xp_of",
+           "writeable", "cuda_backend", "device_of", "to_host", "is_array", "as_strided", "reshape_view"]
 
 _new = object.__new__
 _sum_axes_cache = {}
@@ -26,6 +27,29 @@ def sum_to(g, shape):
         _sum_axes_cache[key] = axes
     r = g.sum(axis=axes) if axes else g
     return r.reshape(shape) if r.shape != shape else r
+
+
+def is_array(v):
+    """Whether an operand is an array (NumPy or device) rather than a Python scalar."""
+    return hasattr(v, "shape") and hasattr(v, "dtype") and not isinstance(v, np.generic)
+
+
+def as_strided(a, shape, strides, writeable=True):
+    """A strided view of ``a`` on its own device (NumPy's ``as_strided``; CuPy has its own)."""
+    if a.__class__ is np.ndarray:
+        return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=writeable)
+    return cuda_backend().as_strided(a, shape, strides)
+
+
+def reshape_view(x, shape):
+    """``x`` reshaped without copying, or None when its strides allow no such view."""
+    if x.__class__ is np.ndarray:
+        try:
+            return np.reshape(x, shape, copy=False)
+        except ValueError:
+            return None
+    r = x.reshape(shape)            # CuPy returns a view when it can, else a copy (new memory)
+    return r if r.size == 0 or r.data.ptr == x.data.ptr else None
 
 
 def broadcastable_to(shape, target):

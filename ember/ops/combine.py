@@ -5,7 +5,7 @@ Splits return views (one multi-output node); joins and rearrangements return cop
 import numpy as np
 
 from ..autograd.node import Node
-from ._util import Tensor, edge, grad_state, make, make_view, new_node, norm_dim
+from ._util import Tensor, edge, grad_state, make, make_view, new_node, norm_dim, xp_of
 from .shape import _copy_out, reshape
 
 __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "split", "chunk", "unbind", "flip", "fliplr",
@@ -23,7 +23,7 @@ class CatBackward0(Node):
         out = []
         for e, (lo, hi) in zip(self._next, b):
             if e is None or hi is None:     # hi None: a skipped legacy empty 1-D input
-                out.append(None if e is None else np.zeros((0,), g.dtype))
+                out.append(None if e is None else xp_of(g).zeros((0,), g.dtype))
                 continue
             idx[d] = slice(lo, hi)
             out.append(g[tuple(idx)])
@@ -72,7 +72,7 @@ def cat(tensors, dim=0):
         if a.ndim != ref.ndim or any(s != r for j, (s, r) in enumerate(zip(a.shape, ref.shape)) if j != d):
             raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
                                f"{list(ref.shape)} but got size {list(a.shape)} for tensor number {i} in the list.")
-    r = np.concatenate([arrays[i] for i in keep], axis=d)
+    r = xp_of(ref).concatenate([arrays[i] for i in keep], axis=d)
     bounds, pos = [], 0
     for i, a in enumerate(arrays):
         if i not in keep:
@@ -104,7 +104,7 @@ def stack(tensors, dim=0):
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(arrays[0].shape)} at entry "
                                f"0 and {list(a.shape)} at entry {i}")
     d = norm_dim(dim, arrays[0].ndim + 1)
-    out = make(np.stack(arrays, axis=d), tensors[0]._device)
+    out = make(xp_of(arrays[0]).stack(arrays, axis=d), tensors[0]._device)
     return _record_multi_in(StackBackward0, out, tensors, dim=d)
 
 
@@ -131,7 +131,7 @@ class SplitBackward0(Node):
 
     def backward(self, *grads):
         ref = next(g for g in grads if g is not None)
-        out = np.zeros(self.shape, ref.dtype)
+        out = xp_of(ref).zeros(self.shape, ref.dtype)
         idx = [slice(None)] * len(self.shape)
         for g, (lo, hi) in zip(grads, self.bounds):
             if g is not None:
@@ -145,7 +145,7 @@ class UnbindBackward0(SplitBackward0):
 
     def backward(self, *grads):
         ref = next(g for g in grads if g is not None)
-        out = np.zeros(self.shape, ref.dtype)
+        out = xp_of(ref).zeros(self.shape, ref.dtype)
         idx = [slice(None)] * len(self.shape)
         for i, g in enumerate(grads):
             if g is not None:
@@ -230,7 +230,7 @@ class FlipBackward0(Node):
     _fresh = True
 
     def backward(self, g):
-        return (np.flip(g, self.dims).copy(),)
+        return (xp_of(g).flip(g, self.dims).copy(),)
 
 
 def flip(input, dims):
@@ -240,7 +240,7 @@ def flip(input, dims):
     axes = tuple(norm_dim(d, x.ndim) for d in dims)
     if len(set(axes)) != len(axes):
         raise RuntimeError("flip(): dims has duplicates")
-    return _copy_out(np.flip(x, axes).copy() if axes else x.copy(), input, FlipBackward0, dims=axes)
+    return _copy_out(xp_of(x).flip(x, axes).copy() if axes else x.copy(), input, FlipBackward0, dims=axes)
 
 
 def fliplr(input):
@@ -257,7 +257,7 @@ class RollBackward0(Node):
 
     def backward(self, g):
         neg = tuple(-s for s in self.shifts) if isinstance(self.shifts, tuple) else -self.shifts
-        return (np.roll(g, neg, self.dims),)
+        return (xp_of(g).roll(g, neg, self.dims),)
 
 
 def roll(input, shifts, dims=None):
@@ -267,7 +267,7 @@ def roll(input, shifts, dims=None):
         shifts = tuple(shifts)
     if isinstance(dims, list):
         dims = tuple(dims)
-    return _copy_out(np.roll(x, shifts, dims), input, RollBackward0, shifts=shifts, dims=dims)
+    return _copy_out(xp_of(x).roll(x, shifts, dims), input, RollBackward0, shifts=shifts, dims=dims)
 
 
 class _TriBackward(Node):
@@ -276,28 +276,28 @@ class _TriBackward(Node):
     _fn = None
 
     def backward(self, g):
-        return (type(self)._fn(g, self.k),)
+        return (getattr(xp_of(g), self._fn)(g, self.k),)
 
 
 class TrilBackward0(_TriBackward):
     __slots__ = ()
-    _fn = staticmethod(np.tril)
+    _fn = "tril"
 
 
 class TriuBackward0(_TriBackward):
     __slots__ = ()
-    _fn = staticmethod(np.triu)
+    _fn = "triu"
 
 
 def tril(input, diagonal=0):
     """Lower triangle of the last two dims (the rest set to zero)."""
     if input._array.ndim < 2:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
-    return _copy_out(np.tril(input._array, diagonal), input, TrilBackward0, k=diagonal)
+    return _copy_out(input._device.xp.tril(input._array, diagonal), input, TrilBackward0, k=diagonal)
 
 
 def triu(input, diagonal=0):
     """Upper triangle of the last two dims (the rest set to zero)."""
     if input._array.ndim < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
-    return _copy_out(np.triu(input._array, diagonal), input, TriuBackward0, k=diagonal)
+    return _copy_out(input._device.xp.triu(input._array, diagonal), input, TriuBackward0, k=diagonal)

@@ -5,12 +5,10 @@ C/groups*kh*kw, OH*OW)`` so ``W @ cols`` (a batched matmul) yields the output di
 Backward reuses those columns for the weight gradient; the input gradient is the transposed GEMM
 followed by ``kh*kw`` strided slice-adds (col2im).
 """
-import numpy as np
-from numpy.lib.stride_tricks import as_strided
-
+from .._kernels import lookup
 from ..autograd.node import Node
 from ..backend import check_same_device
-from ._util import Tensor, make, record, save_versions
+from ._util import Tensor, as_strided, make, record, save_versions, xp_of
 
 __all__ = ["conv2d", "conv1d"]
 
@@ -43,11 +41,11 @@ def _padding(padding, kernel, dilation, stride):
     return (ph, ph), (pw, pw)
 
 
-def windows(xp, kh, kw, sh, sw, dh, dw, oh, ow):
+def windows(xpad, kh, kw, sh, sw, dh, dw, oh, ow):
     """``(N, C, OH, OW, kh, kw)`` view of the receptive fields of a padded ``(N, C, H, W)`` array."""
-    s = xp.strides
-    return as_strided(xp, xp.shape[:2] + (oh, ow, kh, kw), (s[0], s[1], s[2] * sh, s[3] * sw, s[2] * dh, s[3] * dw),
-                      writeable=False)
+    s = xpad.strides
+    return as_strided(xpad, xpad.shape[:2] + (oh, ow, kh, kw),
+                      (s[0], s[1], s[2] * sh, s[3] * sw, s[2] * dh, s[3] * dw), writeable=False)
 
 
 def out_size(n, k, s, d, pad_total):
@@ -75,22 +73,26 @@ class ConvolutionBackward0(Node):
         o, cg, kh, kw = self.w.shape
         G = self.groups
         oh, ow = self.oshape
-        g3 = np.ascontiguousarray(g).reshape(n, G, o // G, oh * ow)
+        xp = xp_of(g)
+        g3 = xp.ascontiguousarray(g).reshape(n, G, o // G, oh * ow)
         gx = gw = gb = None
         if nb is not None:
             gb = g.sum(axis=(0, 2, 3))
         if nw is not None:
             # sum over the batch of g[n] @ cols[n].T: one batched GEMM, then a reduction
-            gw = np.matmul(g3, self.cols.swapaxes(-1, -2)).sum(axis=0).reshape(self.w.shape)
+            gw = xp.matmul(g3, self.cols.swapaxes(-1, -2)).sum(axis=0).reshape(self.w.shape)
         if nx is not None:
             wm = self.w.reshape(G, o // G, cg * kh * kw)
-            gc = np.matmul(wm.swapaxes(-1, -2), g3).reshape(n, c, kh, kw, oh, ow)
+            gc = xp.matmul(wm.swapaxes(-1, -2), g3).reshape(n, c, kh, kw, oh, ow)
             (pt, pb), (pl, pr) = self.pads
-            gxp = np.zeros((n, c, h + pt + pb, wd + pl + pr), g.dtype)
-            col2im_add(gxp, gc, *self.stride, *self.dilation, oh, ow)
-            gx = gxp[:, :, pt:pt + h, pl:pl + wd]
-            if pt or pb or pl or pr:
-                gx = np.ascontiguousarray(gx)
+            k = lookup("col2im", gc)                 # on a GPU: one gathering kernel (ember/cuda/_fused_conv.py)
+            gx = k(gc, self.xshape, self.stride, self.dilation, (pt, pl)) if k is not None else None
+            if gx is None:
+                gxp = xp.zeros((n, c, h + pt + pb, wd + pl + pr), g.dtype)
+                col2im_add(gxp, gc, *self.stride, *self.dilation, oh, ow)
+                gx = gxp[:, :, pt:pt + h, pl:pl + wd]
+                if pt or pb or pl or pr:
+                    gx = xp.ascontiguousarray(gx)
         return gx, gw, gb
 
 
@@ -141,11 +143,17 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise RuntimeError(f"Calculated padded input size per channel: ({h + pt + pb} x {wd + pl + pr}). Kernel size: "
                            f"({dh * (kh - 1) + 1} x {dw * (kw - 1) + 1}). Kernel size can't be greater than actual "
                            f"input size")
-    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr))) if pt or pb or pl or pr else x
+    k = lookup("conv2d", x)                          # cuDNN on a GPU that has it (ember/cuda/_fused_conv.py)
+    if k is not None:
+        out = k(input, weight, bias, (sh, sw), pads, (dh, dw), groups)
+        if out is not None:
+            return out
+    xp = input._device.xp
+    xpad = xp.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr))) if pt or pb or pl or pr else x
     G = groups
-    cols = windows(xp, kh, kw, sh, sw, dh, dw, oh, ow).transpose(0, 1, 4, 5, 2, 3)
+    cols = windows(xpad, kh, kw, sh, sw, dh, dw, oh, ow).transpose(0, 1, 4, 5, 2, 3)
     cols = cols.reshape(n, G, cg * kh * kw, oh * ow)                  # the one im2col copy
-    out = np.matmul(w.reshape(G, o // G, cg * kh * kw), cols).reshape(n, o, oh, ow)
+    out = xp.matmul(w.reshape(G, o // G, cg * kh * kw), cols).reshape(n, o, oh, ow)
     if bias is not None:
         out += bias._array.reshape(1, o, 1, 1)
     result = make(out, input._device)

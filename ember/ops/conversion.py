@@ -9,10 +9,11 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.node import Node
-from ..backend import as_device, device as _device_cls
+from ..backend import as_device, device as _device_cls, transfer
 from ._util import Tensor, make, record
 
-__all__ = ["to", "type_as", "float", "double", "half", "long", "int", "short", "bool", "byte", "char", "type"]
+__all__ = ["to", "type_as", "cpu", "cuda", "float", "double", "half", "long", "int", "short", "bool", "byte", "char",
+           "type"]
 
 _DTYPE_NAMES = {"torch.FloatTensor": _dt.float32, "torch.DoubleTensor": _dt.float64, "torch.HalfTensor": _dt.float16,
                 "torch.LongTensor": _dt.int64, "torch.IntTensor": _dt.int32, "torch.ShortTensor": _dt.int16,
@@ -21,11 +22,15 @@ _TYPE_NAMES = {d: "ember." + k.split(".")[1] for k, d in _DTYPE_NAMES.items()}
 
 
 class ToCopyBackward0(Node):
-    __slots__ = ("src_dtype",)
+    """Back to the source's dtype and device."""
+    __slots__ = ("src_dtype", "src_device", "dst_device")
     _fresh = True
 
     def backward(self, g):
-        return (g.astype(self.src_dtype),)
+        g = g.astype(self.src_dtype)
+        if self.src_device is not self.dst_device:
+            g = transfer(g, self.dst_device, self.src_device)
+        return (g,)
 
 
 def _cast(input, dtype, copy=False):
@@ -33,7 +38,19 @@ def _cast(input, dtype, copy=False):
     if x.dtype == dtype.np and not copy:
         return input
     out = make(x.astype(dtype.np), input._device)
-    record(out, ToCopyBackward0, (input,), None, src_dtype=x.dtype)
+    record(out, ToCopyBackward0, (input,), None, src_dtype=x.dtype, src_device=input._device,
+           dst_device=input._device)
+    return out
+
+
+def _move(input, dev, dtype):
+    """``input`` copied to device ``dev`` (and cast to ``dtype``): differentiable, like every ``to``."""
+    x = input._array
+    y = transfer(x, input._device, dev)
+    if dtype is not None and y.dtype != dtype.np:
+        y = y.astype(dtype.np)
+    out = make(y, dev)
+    record(out, ToCopyBackward0, (input,), None, src_dtype=x.dtype, src_device=input._device, dst_device=dev)
     return out
 
 
@@ -68,7 +85,7 @@ def to(input, *args, **kwargs):
     if device is not None:
         dev = as_device(device)
         if dev is not input._device:
-            raise RuntimeError(f"moving tensors from {input._device} to {dev} is not supported yet")
+            return _move(input, dev, None if dtype is None else _dt.as_dtype(dtype))
     if dtype is None:
         return _cast(input, input.dtype, copy) if copy else input
     return _cast(input, _dt.as_dtype(dtype), copy)
@@ -76,6 +93,18 @@ def to(input, *args, **kwargs):
 
 def type_as(input, other):
     return _cast(input, other.dtype)
+
+
+def cpu(input, memory_format=None):
+    """A copy on the CPU (``input`` itself when it is there already)."""
+    return to(input, "cpu")
+
+
+def cuda(input, device=None, non_blocking=False, memory_format=None):
+    """A copy on GPU ``device`` (default: the current one); ``input`` itself when it is there already."""
+    if isinstance(device, builtins.int) and not isinstance(device, builtins.bool):
+        device = f"cuda:{device}"
+    return to(input, "cuda" if device is None else device)
 
 
 def type(input, dtype=None, non_blocking=False):

@@ -1,8 +1,7 @@
 """Differentiable ``einsum``: the gradient of each operand is an einsum of the output gradient and the others."""
-import numpy as np
-
 from ..autograd.node import Node
-from ._util import Tensor, edge, grad_state, make, new_node, save_versions
+from ..backend import check_same_device
+from ._util import Tensor, edge, grad_state, make, new_node, save_versions, xp_of
 
 __all__ = ["einsum"]
 
@@ -42,11 +41,12 @@ class EinsumBackward0(Node):
             other_subs = [s for j, s in enumerate(self.subs) if j != i]
             present = set(self.out).union(*other_subs)
             kept = "".join(c for c in sub if c in present)
-            r = np.einsum(",".join([self.out] + other_subs) + "->" + kept, g, *others)
+            xp = xp_of(g)
+            r = xp.einsum(",".join([self.out] + other_subs) + "->" + kept, g, *others)
             if kept != sub:     # indices summed only inside this operand: broadcast back
                 shape = self.arrays[i].shape
                 r = r.reshape(tuple(shape[k] if c in present else 1 for k, c in enumerate(sub)))
-                r = np.broadcast_to(r, shape).copy()
+                r = xp.broadcast_to(r, shape).copy()
             grads.append(r)
         return tuple(grads)
 
@@ -57,8 +57,13 @@ def einsum(equation, *operands):
         if not isinstance(t, Tensor):
             raise TypeError(f"einsum(): operands must be Tensors, got {type(t).__name__}")
     subs, out_sub = _parse(equation, len(operands))
+    dev = operands[0]._device
+    for t in operands[1:]:
+        if t._device is not dev:
+            check_same_device("einsum", dev, t._device)
     arrays = [t._array for t in operands]
-    r = np.asarray(np.einsum(",".join(subs) + "->" + out_sub, *arrays, optimize=len(arrays) > 2))
+    xp = dev.xp
+    r = xp.asarray(xp.einsum(",".join(subs) + "->" + out_sub, *arrays, optimize=len(arrays) > 2))
     out = make(r, operands[0]._device)
     if grad_state.enabled and any(t._requires_grad for t in operands):
         n = new_node(EinsumBackward0, tuple(edge(t) for t in operands))

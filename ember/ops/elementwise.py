@@ -7,8 +7,8 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.node import Node
-from ._util import (Tensor, as_tensor_arg, edge, grad_state, make, new_node, operands, record, save_versions,
-                    sum_to)
+from ._util import (Tensor, as_tensor_arg, edge, grad_state, is_array, make, new_node, operands, record,
+                    save_versions, sum_to, xp_of)
 
 __all__ = ["add", "sub", "mul", "div", "true_divide", "pow", "maximum", "minimum", "floor_divide", "remainder",
            "rsub", "rdiv", "rpow", "where", "clamp", "clip", "fmod", "atan2"]
@@ -120,7 +120,7 @@ def sub(input, other, *, alpha=1):
 
 
 def _check_alpha(alpha, x, y):
-    if isinstance(alpha, float) and np.result_type(x, y).kind in "biu":
+    if isinstance(alpha, float) and _result_dtype(x, y).kind in "biu":
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
 
 
@@ -164,8 +164,7 @@ class _ZeroGrad(_Binary):
 
     def backward(self, g):
         na, nb = self._next
-        xp = np if isinstance(g, np.ndarray) else None
-        z = (xp or np).zeros_like
+        z = xp_of(g).zeros_like
         return self._out(z(g) if na is not None else None, z(g) if nb is not None else None)
 
 
@@ -179,17 +178,18 @@ def div(input, other, *, rounding_mode=None):
     if rounding_mode is None:
         if _kind(x) != "f" and _kind(y) != "f":
             f = _dt.get_default_dtype().np
-            x = x.astype(f) if isinstance(x, np.ndarray) else float(x)
-            y = y.astype(f) if isinstance(y, np.ndarray) else float(y)
+            x = x.astype(f) if is_array(x) else float(x)
+            y = y.astype(f) if is_array(y) else float(y)
         return _binary(DivBackward0, input, other, x, y, x / y, dev)
     if rounding_mode == "floor":
         return _binary(DivBackward1, input, other, x, y, _floor_div(x, y), dev)
     if rounding_mode == "trunc":
+        xp = xp_of(x if is_array(x) else y)
         if _kind(x) == "f" or _kind(y) == "f":
-            r = np.trunc(x / y)
+            r = xp.trunc(x / y)
         else:
             _check_int_zero_div(y)
-            r = np.trunc(np.true_divide(x, y)).astype(np.result_type(x, y))
+            r = xp.trunc(xp.true_divide(x, y)).astype(_result_dtype(x, y))
         return _binary(DivBackward1, input, other, x, y, r, dev)
     raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                        f"'{rounding_mode}'")
@@ -200,20 +200,24 @@ true_divide = div
 
 def _kind(v):
     """NumPy kind letter of an operand: an array's, or 'b'/'i'/'f' for a Python scalar."""
-    if isinstance(v, np.ndarray):
+    if is_array(v):
         return v.dtype.kind
     return "b" if isinstance(v, bool) else ("f" if isinstance(v, float) else "i")
 
 
+def _result_dtype(x, y):
+    return np.result_type(x.dtype if is_array(x) else x, y.dtype if is_array(y) else y)
+
+
 def _check_int_zero_div(y):
-    if np.any(np.asarray(y) == 0):
+    if bool((y == 0).any()) if is_array(y) else y == 0:
         raise ZeroDivisionError("ZeroDivisionError: integer division by zero")
 
 
 def _floor_div(x, y):
     if _kind(x) != "f" and _kind(y) != "f":
         _check_int_zero_div(y)
-    return np.floor_divide(x, y)
+    return xp_of(x if is_array(x) else y).floor_divide(x, y)
 
 
 def floor_divide(input, other):
@@ -235,7 +239,7 @@ class RemainderBackward0(_Binary):
         na, nb = self._next
         gb = None
         if nb is not None:
-            gb = -g * np.floor_divide(self.x, self.y)
+            gb = -g * xp_of(g).floor_divide(self.x, self.y)
         return self._out(g.copy() if na is not None else None, gb)
 
 
@@ -244,7 +248,7 @@ def remainder(input, other):
     x, y, dev = _prep(input, other, "remainder")
     if _kind(x) != "f" and _kind(y) != "f":
         _check_int_zero_div(y)
-    return _binary(RemainderBackward0, input, other, x, y, np.remainder(x, y), dev)
+    return _binary(RemainderBackward0, input, other, x, y, dev.xp.remainder(x, y), dev)
 
 
 class FmodBackward0(RemainderBackward0):
@@ -252,7 +256,7 @@ class FmodBackward0(RemainderBackward0):
 
     def backward(self, g):
         na, nb = self._next
-        gb = -g * np.trunc(self.x / self.y) if nb is not None else None
+        gb = -g * xp_of(g).trunc(self.x / self.y) if nb is not None else None
         return self._out(g.copy() if na is not None else None, gb)
 
 
@@ -261,7 +265,7 @@ def fmod(input, other):
     x, y, dev = _prep(input, other, "fmod")
     if _kind(x) != "f" and _kind(y) != "f":
         _check_int_zero_div(y)
-    return _binary(FmodBackward0, input, other, x, y, np.fmod(x, y), dev)
+    return _binary(FmodBackward0, input, other, x, y, dev.xp.fmod(x, y), dev)
 
 
 class PowBackward0(_Binary):
@@ -272,7 +276,7 @@ class PowBackward0(_Binary):
     def backward(self, g):
         x, p = self.x, self.y
         if p == 0:
-            ga = np.zeros_like(g)
+            ga = xp_of(g).zeros_like(g)
         elif p == 1:
             ga = g.copy()
         elif p == 2:
@@ -291,13 +295,14 @@ class PowBackward1(_Binary):
     def backward(self, g):
         na, nb = self._next
         x, y = self.x, self.y
+        xp = xp_of(g)
         ga = gb = None
         if na is not None:
-            ga = g * np.where(y == 0, 0.0, y * x ** np.where(y == 0, 1, y - 1)).astype(g.dtype, copy=False)
+            ga = g * xp.where(y == 0, 0.0, y * x ** xp.where(y == 0, 1, y - 1)).astype(g.dtype, copy=False)
         if nb is not None:
             with np.errstate(divide="ignore", invalid="ignore"):
-                lg = self.out * np.log(x)
-            gb = g * np.where((x == 0) & (y >= 0), 0, lg).astype(g.dtype, copy=False)
+                lg = self.out * xp.log(x)
+            gb = g * xp.where((x == 0) & (y >= 0), 0, lg).astype(g.dtype, copy=False)
         return self._out(ga, gb)
 
 
@@ -310,12 +315,12 @@ def pow(input, exponent):
     """``input ** exponent``; either may be a scalar."""
     x, y, dev = _prep(input, exponent, "pow")
     if _kind(x) != "f" and _kind(y) != "f":
-        if np.any(np.asarray(y) < 0):
+        if bool((y < 0).any()) if is_array(y) else y < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
     if not isinstance(exponent, Tensor):
         return _binary(PowBackward0, input, exponent, x, y, x ** y, dev)
     cls = PowBackward1 if isinstance(input, Tensor) else PowBackward2
-    out = _binary(cls, input, exponent, x, y, np.power(x, y), dev)
+    out = _binary(cls, input, exponent, x, y, dev.xp.power(x, y), dev)
     if out.grad_fn is not None:
         out.grad_fn.out = out._array
         out.grad_fn._versions += save_versions(out)
@@ -336,7 +341,8 @@ class _MaxMinBackward(_Binary):
         na, nb = self._next
         x, y = self.x, self.y
         # PyTorch splits the gradient evenly where both operands are the extreme value
-        wx = np.where(x == y, 0.5, self._pick(x, y)).astype(g.dtype, copy=False)
+        xp = xp_of(g)
+        wx = xp.where(x == y, 0.5, getattr(xp, self._pick)(x, y)).astype(g.dtype, copy=False)
         ga = g * wx if na is not None else None
         gb = g * (1 - wx) if nb is not None else None
         return self._out(ga, gb)
@@ -344,24 +350,24 @@ class _MaxMinBackward(_Binary):
 
 class MaximumBackward0(_MaxMinBackward):
     __slots__ = ()
-    _pick = staticmethod(np.greater)
+    _pick = "greater"
 
 
 class MinimumBackward0(_MaxMinBackward):
     __slots__ = ()
-    _pick = staticmethod(np.less)
+    _pick = "less"
 
 
 def maximum(input, other):
     """Elementwise maximum (NaN propagates)."""
     x, y, dev = _prep(input, other, "maximum")
-    return _binary(MaximumBackward0, input, other, x, y, np.maximum(x, y), dev)
+    return _binary(MaximumBackward0, input, other, x, y, dev.xp.maximum(x, y), dev)
 
 
 def minimum(input, other):
     """Elementwise minimum (NaN propagates)."""
     x, y, dev = _prep(input, other, "minimum")
-    return _binary(MinimumBackward0, input, other, x, y, np.minimum(x, y), dev)
+    return _binary(MinimumBackward0, input, other, x, y, dev.xp.minimum(x, y), dev)
 
 
 class Atan2Backward0(_Binary):
@@ -378,8 +384,9 @@ class Atan2Backward0(_Binary):
 def atan2(input, other):
     """Elementwise ``atan2(input, other)`` in radians."""
     x, y, dev = _prep(input, other, "atan2")
-    x, y = _float_if_int(np.asarray(x)), _float_if_int(np.asarray(y))
-    return _binary(Atan2Backward0, input, other, x, y, np.arctan2(x, y), dev)
+    xp = dev.xp
+    x, y = _float_if_int(xp.asarray(x)), _float_if_int(xp.asarray(y))
+    return _binary(Atan2Backward0, input, other, x, y, xp.arctan2(x, y), dev)
 
 
 # ---- where and clamp -----------------------------------------------------------------------------------
@@ -391,9 +398,9 @@ class WhereBackward0(Node):
 
     def backward(self, g):
         _, na, nb = self._next
-        c = self.cond
-        ga = sum_to(np.where(c, g, 0).astype(g.dtype, copy=False), self.xs) if na is not None else None
-        gb = sum_to(np.where(c, 0, g).astype(g.dtype, copy=False), self.ys) if nb is not None else None
+        c, xp = self.cond, xp_of(g)
+        ga = sum_to(xp.where(c, g, 0).astype(g.dtype, copy=False), self.xs) if na is not None else None
+        gb = sum_to(xp.where(c, 0, g).astype(g.dtype, copy=False), self.ys) if nb is not None else None
         return None, ga, gb
 
 
@@ -412,10 +419,10 @@ def where(condition, input=None, other=None):
     if condition._device is not dev:
         from ..backend import check_same_device
         check_same_device("where", condition._device, dev)
-    out = make(np.where(c, x, y), dev)
+    out = make(dev.xp.where(c, x, y), dev)
     ta, tb = isinstance(input, Tensor), isinstance(other, Tensor)
     record(out, WhereBackward0, (None, input, other), (),
-           cond=c, xs=(np.shape(x) if ta else ()), ys=(np.shape(y) if tb else ()))
+           cond=c, xs=(x.shape if ta else ()), ys=(y.shape if tb else ()))
     return out
 
 
@@ -461,11 +468,12 @@ def clamp(input, min=None, max=None):
         x = x.astype(_dt.get_default_dtype().np)
     lo = -np.inf if min is None else min
     hi = np.inf if max is None else max
-    r = np.minimum(np.maximum(x, lo), hi) if x.dtype.kind == "f" else np.clip(x, min, max)
+    xp = input._device.xp
+    r = xp.minimum(xp.maximum(x, lo), hi) if x.dtype.kind == "f" else xp.clip(x, min, max)
     out = make(r.astype(x.dtype, copy=False), input._device)
     if grad_state.enabled and input._requires_grad:
         n = new_node(ClampBackward1, (edge(input),))
-        m = np.ones(x.shape, x.dtype)
+        m = xp.ones(x.shape, x.dtype)
         if min is not None:
             m *= x >= min
         if max is not None:
@@ -484,12 +492,12 @@ def _clamp_tensor(input, min, max):
     x = input._array.astype(rt, copy=False)
     la = lo._array.astype(rt, copy=False) if lo is not None else None
     ha = hi._array.astype(rt, copy=False) if hi is not None else None
-    r = x
+    r, xp = x, input._device.xp
     if la is not None:
-        r = np.maximum(r, la)
+        r = xp.maximum(r, la)
     if ha is not None:
-        r = np.minimum(r, ha)
-    out = make(np.asarray(r), input._device)
+        r = xp.minimum(r, ha)
+    out = make(r, input._device)
     ts = (input, lo, hi)
     if grad_state.enabled and any(t is not None and t._requires_grad for t in ts):
         n = new_node(ClampBackward0, tuple(edge(t) if t is not None else None for t in ts))

@@ -6,7 +6,8 @@ duplicate rows with one sort + ``add.reduceat`` instead of NumPy's slow ``add.at
 import numpy as np
 
 from ..autograd.node import Node
-from ._util import Tensor, edge, grad_state, make, make_view, new_node, norm_dim, record, sum_to
+from ._util import (Tensor, cuda_backend, edge, grad_state, is_array, make, make_view, new_node, norm_dim, record,
+                    sum_to, writeable, xp_of)
 
 __all__ = ["getitem", "setitem", "gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select",
            "nonzero", "take", "scatter_rows", "index_add"]
@@ -19,13 +20,16 @@ def _check_index_array(a):
     return a
 
 
-def _convert_index(idx):
+def _convert_index(idx, input=None):
     """A NumPy index from a PyTorch one; also says whether it is advanced (copies) or basic (views)."""
     if not isinstance(idx, tuple):
         idx = (idx,)
     out, advanced = [], False
     for i in idx:
         if isinstance(i, Tensor):
+            if input is not None and i._device is not input._device and i._device.type != "cpu":
+                raise RuntimeError(f"indices should be either on cpu or on the same device as the indexed tensor "
+                                   f"({input._device}), got indices on {i._device}")
             a = i._array
             if a.ndim == 0 and a.dtype.kind in "iu":
                 out.append(int(a))
@@ -57,7 +61,7 @@ class SliceBackward0(Node):
     _fresh = True
 
     def backward(self, g):
-        out = np.zeros(self.shape, g.dtype)
+        out = xp_of(g).zeros(self.shape, g.dtype)
         out[self.index] = g
         return (out,)
 
@@ -72,7 +76,7 @@ class IndexBackward0(Node):
     _fresh = True
 
     def backward(self, g):
-        out = np.zeros(self.shape, g.dtype)
+        out = xp_of(g).zeros(self.shape, g.dtype)
         if self.unique:
             out[self.index] = g
         else:
@@ -81,30 +85,32 @@ class IndexBackward0(Node):
 
 
 def _add_at(out, index, g):
-    arrays = [i for i in index if isinstance(i, np.ndarray)]
+    arrays = [i for i in index if is_array(i)]
     if len(index) == 1 and len(arrays) == 1 and arrays[0].dtype.kind in "iu":
         idx = arrays[0]
         scatter_rows(out, idx.reshape(-1), g.reshape((idx.size,) + out.shape[1:]))
-    else:
+    elif out.__class__ is np.ndarray:
         np.add.at(out, index, g)
+    else:
+        cuda_backend().scatter_add(out, index, g)
 
 
 def _unique_index(index):
     # bool masks and slices never repeat an element; integer arrays may
-    return all(not isinstance(i, np.ndarray) or i.dtype == np.bool_ for i in index)
+    return all(not is_array(i) or i.dtype == np.bool_ for i in index)
 
 
 def getitem(input, index):
     """``x[index]`` with ints, slices, None, Ellipsis, integer tensors/lists and bool masks."""
     x = input._array
-    idx, advanced = _convert_index(index)
+    idx, advanced = _convert_index(index, input)
     try:
         r = x[idx]
     except IndexError as e:
         raise IndexError(str(e).replace("axis", "dimension")) from None
-    if not isinstance(r, np.ndarray):
+    if isinstance(r, np.generic):
         r = np.asarray(r)
-        advanced = True       # a scalar result is a copy in NumPy
+        advanced = True       # a scalar result is a copy in NumPy (CuPy returns a 0-d view)
     if advanced:
         out = make(r, input._device)
     else:
@@ -150,8 +156,9 @@ class CopySlices(Node):
             gx = g.copy()
             gx[self.index] = 0
         if nv is not None:
-            gv = sum_to(np.asarray(g[self.index]), self.vshape)
-            if np.may_share_memory(gv, g):       # basic indexing gave a view: the promise is a fresh array
+            xp = xp_of(g)
+            gv = sum_to(xp.asarray(g[self.index]), self.vshape)
+            if xp.may_share_memory(gv, g):       # basic indexing gave a view: the promise is a fresh array
                 gv = gv.copy()
         return gx, gv
 
@@ -159,16 +166,18 @@ class CopySlices(Node):
 def setitem(input, index, value):
     """``x[index] = value`` in place (bumps the version counter; recorded in the graph when needed)."""
     x = input._array
-    idx, _ = _convert_index(index)
+    idx, _ = _convert_index(index, input)
     recording = check_inplace(input, value)
     v = value._array if isinstance(value, Tensor) else value
     if isinstance(value, Tensor) and value._device is not input._device:
         from ..backend import check_same_device
         check_same_device("index_put_", input._device, value._device)
+    if x.__class__ is not np.ndarray and isinstance(v, (np.ndarray, list, tuple)):
+        v = input._device.xp.asarray(v)          # host data: copy it to the device first
     try:
         x[idx] = v
     except ValueError as e:
-        if not x.flags.writeable:
+        if not writeable(x):
             raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
                                "single memory location. Please clone() the tensor before performing the operation.") \
                 from None
@@ -188,6 +197,9 @@ def setitem(input, index, value):
 def scatter_rows(out, idx, rows):
     """``out[idx[i]] += rows[i]`` for 1-D integer ``idx``, summing repeated indices (sort + reduceat)."""
     if idx.size == 0:
+        return out
+    if out.__class__ is not np.ndarray:          # CuPy: one atomic scatter-add kernel
+        cuda_backend().scatter_add(out, idx, rows)
         return out
     if idx.size < 64 or rows.ndim == 1:
         np.add.at(out, idx, rows)
@@ -227,10 +239,15 @@ def _check_gather_shapes(x, idx, d, op):
 
 def _linear_scatter_index(shape, idx, d):
     """Flat positions in an array of ``shape`` addressed by ``idx`` along ``d`` (gather/scatter semantics)."""
-    grids = np.indices(idx.shape, sparse=True)
-    coords = list(grids)
-    coords[d] = idx % shape[d]
-    return np.ravel_multi_index(coords, shape)
+    xp = xp_of(idx)
+    stride = [1] * len(shape)
+    for k in range(len(shape) - 2, -1, -1):
+        stride[k] = stride[k + 1] * shape[k + 1]
+    lin = (idx % shape[d]) * stride[d]
+    for k, n in enumerate(idx.shape):
+        if k != d and stride[k] and n > 1:
+            lin = lin + xp.arange(n, dtype=np.int64).reshape((n,) + (1,) * (idx.ndim - k - 1)) * stride[k]
+    return lin
 
 
 class GatherBackward0(Node):
@@ -239,9 +256,10 @@ class GatherBackward0(Node):
     _fresh = True
 
     def backward(self, g):
+        xp = xp_of(g)
         lin = _linear_scatter_index(self.shape, self.idx, self.dim).ravel()
         size = int(np.prod(self.shape))
-        out = np.bincount(lin, weights=g.ravel(), minlength=size)[:size] if lin.size else np.zeros(size)
+        out = xp.bincount(lin, weights=g.ravel(), minlength=size)[:size] if lin.size else xp.zeros(size)
         return (out.astype(g.dtype, copy=False).reshape(self.shape),)
 
 
@@ -254,7 +272,7 @@ def gather(input, dim, index, *, sparse_grad=False):
         return make(x.copy(), input._device)
     _check_gather_shapes(x, idx, d, "gather")
     sl = tuple(slice(0, s) if i != d else slice(None) for i, s in enumerate(idx.shape))
-    r = np.take_along_axis(x[sl], idx, axis=d)
+    r = xp_of(x).take_along_axis(x[sl], idx, axis=d)
     out = make(r, input._device)
     record(out, GatherBackward0, (input,), (), shape=x.shape, idx=idx, dim=d)
     return out
@@ -269,8 +287,9 @@ class ScatterAddBackward0(Node):
         gs = None
         if ns is not None:
             sl = tuple(slice(0, s) if i != self.dim else slice(None) for i, s in enumerate(self.idx.shape))
-            gs = np.zeros(self.src_shape, g.dtype)
-            gs[tuple(slice(0, s) for s in self.idx.shape)] = np.take_along_axis(g[sl], self.idx, axis=self.dim)
+            xp = xp_of(g)
+            gs = xp.zeros(self.src_shape, g.dtype)
+            gs[tuple(slice(0, s) for s in self.idx.shape)] = xp.take_along_axis(g[sl], self.idx, axis=self.dim)
         return (g if nx is not None else None), gs
 
 
@@ -281,7 +300,7 @@ class ScatterBackward0(ScatterAddBackward0):
         gx, gs = ScatterAddBackward0.backward(self, g)
         if gx is not None:
             gx = g.copy()
-            np.put_along_axis(gx[tuple(slice(0, s) if i != self.dim else slice(None)
+            xp_of(g).put_along_axis(gx[tuple(slice(0, s) if i != self.dim else slice(None)
                                        for i, s in enumerate(self.idx.shape))], self.idx, 0, axis=self.dim)
         return gx, gs
 
@@ -291,19 +310,24 @@ def _scatter(input, dim, index, src, accumulate, reduce_name):
     idx = _index_tensor(index, reduce_name)
     d = norm_dim(dim, x.ndim)
     src_t = src if isinstance(src, Tensor) else None
-    s = src._array if src_t is not None else np.asarray(src, x.dtype)
+    xp = input._device.xp
+    if src_t is not None and src_t._device is not input._device:
+        from ..backend import check_same_device
+        check_same_device(reduce_name, input._device, src_t._device)
+    s = src._array if src_t is not None else xp.asarray(src, x.dtype)
     _check_gather_shapes(x, idx, d, reduce_name)
     if src_t is not None and any(a > b for a, b in zip(idx.shape, s.shape)):
         raise RuntimeError(f"Expected index {list(idx.shape)} to be smaller than self {list(x.shape)} apart from "
                            f"dimension {d} and to be smaller size than src {list(s.shape)}")
-    vals = s[tuple(slice(0, n) for n in idx.shape)] if src_t is not None else np.broadcast_to(s, idx.shape)
+    vals = s[tuple(slice(0, n) for n in idx.shape)] if src_t is not None else xp.broadcast_to(s, idx.shape)
     r = x.copy()
     lin = _linear_scatter_index(x.shape, idx, d).ravel()
     if accumulate:
         size = x.size
-        add = np.bincount(lin, weights=vals.astype(np.float64).ravel(), minlength=size)[:size] if lin.size else 0
-        r = (r.astype(np.float64) + np.reshape(add, x.shape)).astype(x.dtype) if x.dtype.kind != "f" else \
-            r + np.reshape(add, x.shape).astype(x.dtype)
+        add = xp.bincount(lin, weights=vals.astype(np.float64).ravel(), minlength=size)[:size] if lin.size else \
+            xp.zeros(size)
+        r = (r.astype(np.float64) + add.reshape(x.shape)).astype(x.dtype) if x.dtype.kind != "f" else \
+            r + add.reshape(x.shape).astype(x.dtype)
     else:
         r.reshape(-1)[lin] = vals.ravel()
     out = make(r, input._device)
@@ -337,9 +361,10 @@ def index_add(input, dim, index, source, *, alpha=1):
     d = norm_dim(dim, x.ndim)
     shape = [1] * x.ndim
     shape[d] = idx.size
-    full = np.broadcast_to(idx.reshape(shape), source._array.shape)
+    xp = input._device.xp
+    full = xp.broadcast_to(idx.reshape(shape), source._array.shape)
     src = source * alpha if alpha != 1 else source
-    return scatter_add(input, d, make(np.ascontiguousarray(full)), src)
+    return scatter_add(input, d, make(xp.ascontiguousarray(full), input._device), src)
 
 
 # ---- index_select / take -------------------------------------------------------------------------------
@@ -350,9 +375,10 @@ class IndexSelectBackward0(Node):
     _fresh = True
 
     def backward(self, g):
-        out = np.zeros(self.shape, g.dtype)
-        om = np.moveaxis(out, self.dim, 0)
-        scatter_rows(om, self.idx, np.moveaxis(g, self.dim, 0))
+        xp = xp_of(g)
+        out = xp.zeros(self.shape, g.dtype)
+        om = xp.moveaxis(out, self.dim, 0)
+        scatter_rows(om, self.idx, xp.moveaxis(g, self.dim, 0))
         return (out,)
 
 
@@ -367,7 +393,7 @@ def index_select(input, dim, index):
     n = x.shape[d] if x.ndim else 1
     if idx.size and (idx.min() < -n or idx.max() >= n):
         raise IndexError("index out of range in self")
-    r = np.take(x, idx, axis=d) if x.ndim else x.reshape(1)[idx].reshape(())
+    r = xp_of(x).take(x, idx, axis=d) if x.ndim else x.reshape(1)[idx].reshape(())
     out = make(r, input._device)
     record(out, IndexSelectBackward0, (input,), (), shape=x.shape, idx=idx % n, dim=d)
     return out
@@ -387,9 +413,9 @@ class MaskedFillBackward0(Node):
 
     def backward(self, g):
         nx, nv = self._next
-        m = self.mask
-        gx = sum_to(np.where(m, 0, g).astype(g.dtype, copy=False), self.xshape) if nx is not None else None
-        gv = np.asarray(np.add.reduce(np.where(m, g, 0), axis=None), g.dtype) if nv is not None else None
+        m, xp = self.mask, xp_of(g)
+        gx = sum_to(xp.where(m, 0, g).astype(g.dtype, copy=False), self.xshape) if nx is not None else None
+        gv = xp.asarray(xp.where(m, g, 0).sum(), g.dtype) if nv is not None else None
         return gx, gv
 
 
@@ -406,18 +432,24 @@ def masked_fill(input, mask, value):
     """``value`` where ``mask`` (broadcast) is True, else ``input``; ``value`` a number or 0-d tensor."""
     x = input._array
     m = _mask_array(mask, "masked_fill")
+    if mask._device is not input._device:
+        from ..backend import check_same_device
+        check_same_device("masked_fill", input._device, mask._device)
     vt = value if isinstance(value, Tensor) else None
     if vt is not None:
         if vt._array.ndim != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                f"{vt._array.ndim} dimension(s).")
+        if vt._device is not input._device:
+            from ..backend import check_same_device
+            check_same_device("masked_fill", input._device, vt._device)
         v = vt._array.astype(x.dtype)
     else:
         if x.dtype.kind in "iub" and isinstance(value, float) and not float(value).is_integer():
             raise RuntimeError(f"value cannot be converted to type {input.dtype._short.lower()} without overflow")
-        v = np.asarray(value).astype(x.dtype)
+        v = x.dtype.type(value)
     try:
-        r = np.where(m, v, x)
+        r = xp_of(x).where(m, v, x)
     except ValueError:
         raise RuntimeError(f"The size of the mask ({list(m.shape)}) must match the size of tensor "
                            f"({list(x.shape)}) it is broadcast against") from None
@@ -435,8 +467,9 @@ class MaskedSelectBackward0(Node):
     _fresh = True
 
     def backward(self, g):
-        m = np.broadcast_to(self.mask, self.shape)
-        out = np.zeros(self.shape, g.dtype)
+        xp = xp_of(g)
+        m = xp.broadcast_to(self.mask, self.shape)
+        out = xp.zeros(self.shape, g.dtype)
         out[m] = g
         return (out,)
 
@@ -448,7 +481,10 @@ def masked_select(input, mask):
     shape = np.broadcast_shapes(x.shape, m.shape)
     if shape != x.shape:
         raise RuntimeError("masked_select: broadcasting the input to the mask's shape is not supported by ember")
-    out = make(x[np.broadcast_to(m, shape)], input._device)
+    if mask._device is not input._device:
+        from ..backend import check_same_device
+        check_same_device("masked_select", input._device, mask._device)
+    out = make(x[xp_of(x).broadcast_to(m, shape)], input._device)
     record(out, MaskedSelectBackward0, (input,), (), mask=m, shape=shape)
     return out
 
@@ -456,8 +492,9 @@ def masked_select(input, mask):
 def nonzero(input, *, as_tuple=False):
     """Indices of non-zero elements: an ``(n, ndim)`` int64 tensor, or a tuple of 1-D tensors."""
     x = input._array
-    nz = np.nonzero(x) if x.ndim else np.nonzero(x.reshape(1))
+    xp = xp_of(x)
+    nz = xp.nonzero(x) if x.ndim else xp.nonzero(x.reshape(1))
     if as_tuple:
         return tuple(make(a.astype(np.int64), input._device) for a in nz)
-    return make(np.stack(nz, axis=1).astype(np.int64) if x.ndim else np.zeros((int(bool(x)), 0), np.int64),
+    return make(xp.stack(nz, axis=1).astype(np.int64) if x.ndim else xp.zeros((int(bool(x)), 0), np.int64),
                 input._device)

@@ -14,7 +14,7 @@ from ..random import _rng
 from . import elementwise as _ew
 from . import unary as _un
 from .indexing import check_inplace, masked_fill, scatter, scatter_add
-from ._util import Tensor, grad_state, make
+from ._util import Tensor, grad_state, is_array, make, writeable, xp_of
 
 __all__ = ["add_", "sub_", "mul_", "div_", "pow_", "clamp_", "zero_", "fill_", "copy_", "neg_", "exp_", "log_",
            "sqrt_", "abs_", "relu_", "sigmoid_", "tanh_", "masked_fill_", "scatter_add_", "scatter_", "uniform_",
@@ -25,17 +25,18 @@ __all__ = ["add_", "sub_", "mul_", "div_", "pow_", "clamp_", "zero_", "fill_", "
 def _write(t, r):
     """Copy result ``r`` into ``t``'s array with PyTorch's casting rule for in-place ops."""
     x = t._array
-    if not x.flags.writeable:
+    if not writeable(x):
         raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a single "
                            "memory location. Please clone() the tensor before performing the operation.")
-    r = np.asarray(r)
+    xp = xp_of(x)
+    r = xp.asarray(r)
     if r.shape != x.shape and np.broadcast_shapes(r.shape, x.shape) != x.shape:
         raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape {list(r.shape)}")
     if x.dtype != r.dtype and not np.can_cast(r.dtype, x.dtype, "same_kind"):
         from ..dtypes import _BY_NP
         raise RuntimeError(f"result type {_BY_NP[r.dtype]._short} can't be cast to the desired output type "
                            f"{_BY_NP[x.dtype]._short}")
-    np.copyto(x, r, casting="unsafe")
+    xp.copyto(x, r, casting="unsafe")
 
 
 def apply_inplace(t, op, *args, other=None, **kwargs):
@@ -58,7 +59,7 @@ def apply_inplace(t, op, *args, other=None, **kwargs):
     if node is not None:
         for slot in node._saved:     # the node must keep the values we are about to overwrite
             v = getattr(node, slot, None)
-            if isinstance(v, np.ndarray) and np.shares_memory(v, xa):
+            if is_array(v) and xp_of(v).shares_memory(v, xa):
                 setattr(node, slot, v.copy())
         vs = node._versions
         if vs:
@@ -73,7 +74,7 @@ def apply_inplace(t, op, *args, other=None, **kwargs):
 
 
 def _fast_binary(t, other, ufunc, name, alpha=None):
-    """In-place arithmetic outside the graph: one NumPy call writing into ``t``."""
+    """In-place arithmetic outside the graph: one array-module call (ufunc ``ufunc``) writing into ``t``."""
     x = t._array
     if isinstance(other, Tensor):
         if other._device is not t._device:
@@ -84,17 +85,17 @@ def _fast_binary(t, other, ufunc, name, alpha=None):
         y = other
     if alpha is not None and alpha != 1:
         y = y * alpha
-    if not x.flags.writeable:
+    if not writeable(x):
         _write(t, x)                  # raises PyTorch's error for expanded (read-only) tensors
     try:
-        ufunc(x, y, out=x, casting="same_kind")
+        getattr(t._device.xp, ufunc)(x, y, out=x, casting="same_kind")
     except ValueError:
         raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape "
-                           f"{list(np.broadcast_shapes(x.shape, np.shape(y)))}") from None
+                           f"{list(np.broadcast_shapes(x.shape, getattr(y, 'shape', ())))}") from None
     except TypeError:
         from ..dtypes import result_type
         rt = result_type(t, other)
-        if ufunc is np.true_divide and not rt.is_floating_point:
+        if ufunc == "true_divide" and not rt.is_floating_point:
             rt = _dt.get_default_dtype()
         raise RuntimeError(f"result type {rt._short} can't be cast to the desired output type "
                            f"{t.dtype._short}") from None
@@ -108,25 +109,25 @@ def _outside_graph(t, other):
 
 def add_(self, other, *, alpha=1):
     if _outside_graph(self, other):
-        return _fast_binary(self, other, np.add, "add_", alpha)
+        return _fast_binary(self, other, "add", "add_", alpha)
     return apply_inplace(self, _ew.add, other, other=other, alpha=alpha)
 
 
 def sub_(self, other, *, alpha=1):
     if _outside_graph(self, other):
-        return _fast_binary(self, other, np.subtract, "sub_", alpha)
+        return _fast_binary(self, other, "subtract", "sub_", alpha)
     return apply_inplace(self, _ew.sub, other, other=other, alpha=alpha)
 
 
 def mul_(self, other):
     if _outside_graph(self, other):
-        return _fast_binary(self, other, np.multiply, "mul_")
+        return _fast_binary(self, other, "multiply", "mul_")
     return apply_inplace(self, _ew.mul, other, other=other)
 
 
 def div_(self, other, *, rounding_mode=None):
     if rounding_mode is None and _outside_graph(self, other):
-        return _fast_binary(self, other, np.true_divide, "div_")
+        return _fast_binary(self, other, "true_divide", "div_")
     return apply_inplace(self, _ew.div, other, other=other, rounding_mode=rounding_mode)
 
 
@@ -201,12 +202,13 @@ def _replace(self, value):
     if _outside_graph(self, value):
         if grad_state.enabled and self._requires_grad:
             check_inplace(self)
-        if not self._array.flags.writeable:
+        if not writeable(self._array):
             _write(self, self._array)
-        np.copyto(self._array, value._array if isinstance(value, Tensor) else value, casting="unsafe")
+        self._device.xp.copyto(self._array, value._array if isinstance(value, Tensor) else value, casting="unsafe")
         self._vc[0] += 1
         return self
-    return apply_inplace(self, lambda t, v: _ew.where(make(np.ones((), bool), t._device), v, t), value, other=value)
+    return apply_inplace(self, lambda t, v: _ew.where(make(t._device.xp.ones((), bool), t._device), v, t), value,
+                         other=value)
 
 
 def zero_(self):
@@ -233,9 +235,9 @@ def copy_(self, src, non_blocking=False):
         raise RuntimeError(f"The size of tensor a ({self._array.shape[-1] if self._array.ndim else 1}) must match "
                            f"the size of tensor b ({src._array.shape[-1]}) at non-singleton dimension: cannot "
                            f"copy {list(src._array.shape)} into {list(self._array.shape)}")
-    if src._device is not self._device:
-        from ..backend import check_same_device
-        check_same_device("copy_", self._device, src._device)
+    if src._device is not self._device:         # copies between devices are allowed, as in PyTorch
+        from .conversion import to
+        src = to(src, self._device)
     from .conversion import _cast
     return _replace(self, _cast(src, self.dtype) if src._requires_grad else src)
 
@@ -246,7 +248,7 @@ def _random_fill(self, arr):
 
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
     """Fill with samples from ``U(a, b)``."""
-    u = _creation._uniform(_rng(generator), self._array.shape, np.dtype(self._array.dtype))
+    u = _creation._uniform(_rng(generator, self._device), self._array.shape, np.dtype(self._array.dtype))
     return _random_fill(self, u * (b - a) + a)
 
 
@@ -254,26 +256,29 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     """Fill with samples from ``N(mean, std^2)``."""
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    n = _creation._normal(_rng(generator), self._array.shape, np.dtype(self._array.dtype))
+    n = _creation._normal(_rng(generator, self._device), self._array.shape, np.dtype(self._array.dtype))
     return _random_fill(self, n * std + mean)
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
     probs = p._array if isinstance(p, Tensor) else p
-    return _random_fill(self, _rng(generator).random(self._array.shape) < probs)
+    if isinstance(p, Tensor) and p._device is not self._device:
+        from ..backend import check_same_device
+        check_same_device("bernoulli_", self._device, p._device)
+    return _random_fill(self, _rng(generator, self._device).random(self._array.shape) < probs)
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
-    return _random_fill(self, _rng(generator).exponential(1.0 / lambd, self._array.shape))
+    return _random_fill(self, _rng(generator, self._device).exponential(1.0 / lambd, self._array.shape))
 
 
 def random_(self, from_=0, to=None, *, generator=None):
     if to is None:
         from_, to = 0, from_ if from_ else 2 ** 24
-    return _random_fill(self, _rng(generator).integers(from_, to, self._array.shape))
+    return _random_fill(self, _rng(generator, self._device).integers(from_, to, self._array.shape))
 
 
 def fill_diagonal_(self, fill_value, wrap=False):
     x = self._array.copy()
-    np.fill_diagonal(x, fill_value, wrap=wrap)
+    xp_of(x).fill_diagonal(x, fill_value, wrap=wrap)
     return _replace(self, make(x, self._device))

@@ -4,11 +4,9 @@ Operands must share a dtype (as in PyTorch). Kernels feed BLAS contiguous or tra
 operands only: a batch of matrices times one matrix is folded into a single GEMM, and gradients that
 arrive with zero strides are materialised first (NumPy skips BLAS for them).
 """
-import numpy as np
-
 from ..autograd.node import Node
 from ..backend import check_same_device
-from ._util import Tensor, make, record, save_versions, sum_to
+from ._util import Tensor, make, record, save_versions, sum_to, xp_of
 
 __all__ = ["matmul", "mm", "bmm", "dot", "vdot", "mv", "outer", "inner", "addmm", "einsum"]
 
@@ -16,14 +14,15 @@ __all__ = ["matmul", "mm", "bmm", "dot", "vdot", "mv", "outer", "inner", "addmm"
 def _blas_ready(a):
     """``a`` if BLAS can use it directly (C- or F-contiguous), else a contiguous copy."""
     f = a.flags
-    return a if f.c_contiguous or f.f_contiguous else np.ascontiguousarray(a)
+    return a if f.c_contiguous or f.f_contiguous else xp_of(a).ascontiguousarray(a)
 
 
 def _mm(a, b):
     """``a @ b`` for a (..., n, k) and b of ndim 2, as one GEMM when ``a``'s batch dims fold."""
+    xp = xp_of(a)
     if a.ndim > 2 and b.ndim == 2 and a.flags.c_contiguous:
-        return np.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[-1],))
-    return np.matmul(a, b)
+        return xp.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[-1],))
+    return xp.matmul(a, b)
 
 
 def _check(a, b, op):
@@ -48,25 +47,25 @@ class MatmulBackward0(Node):
 
     def backward(self, g):
         na, nb = self._next
-        x, y = self.x, self.y
+        x, y, xp = self.x, self.y, xp_of(g)
         x2 = x[None, :] if x.ndim == 1 else x
         y2 = y[:, None] if y.ndim == 1 else y
         if x.ndim == 1:
-            g = np.expand_dims(g, -2)
+            g = xp.expand_dims(g, -2)
         if y.ndim == 1:
-            g = np.expand_dims(g, -1)
+            g = xp.expand_dims(g, -1)
         g = _blas_ready(g)
         ga = gb = None
         if na is not None:
-            ga = _mm(g, y2.T) if y2.ndim == 2 else np.matmul(g, np.swapaxes(y2, -1, -2))
+            ga = _mm(g, y2.T) if y2.ndim == 2 else xp.matmul(g, xp.swapaxes(y2, -1, -2))
             ga = sum_to(ga, x2.shape)
             ga = ga.reshape(x.shape)
         if nb is not None:
             if y2.ndim == 2 and x2.ndim > 2 and x2.flags.c_contiguous and g.flags.c_contiguous:
                 # (B, n, k)^T (B, n, m) summed over B is one GEMM on the folded batch
-                gb = np.matmul(x2.reshape(-1, x2.shape[-1]).T, g.reshape(-1, g.shape[-1]))
+                gb = xp.matmul(x2.reshape(-1, x2.shape[-1]).T, g.reshape(-1, g.shape[-1]))
             else:
-                gb = sum_to(np.matmul(np.swapaxes(x2, -1, -2), g), y2.shape)
+                gb = sum_to(xp.matmul(xp.swapaxes(x2, -1, -2), g), y2.shape)
             gb = gb.reshape(y.shape)
         return ga, gb
 
@@ -78,9 +77,9 @@ class MmBackward0(Node):
 
     def backward(self, g):
         na, nb = self._next
-        g = _blas_ready(g)
-        return (np.matmul(g, self.y.T) if na is not None else None,
-                np.matmul(self.x.T, g) if nb is not None else None)
+        g, xp = _blas_ready(g), xp_of(g)
+        return (xp.matmul(g, self.y.T) if na is not None else None,
+                xp.matmul(self.x.T, g) if nb is not None else None)
 
 
 class BmmBackward0(MmBackward0):
@@ -88,9 +87,9 @@ class BmmBackward0(MmBackward0):
 
     def backward(self, g):
         na, nb = self._next
-        g = _blas_ready(g)
-        return (np.matmul(g, np.swapaxes(self.y, -1, -2)) if na is not None else None,
-                np.matmul(np.swapaxes(self.x, -1, -2), g) if nb is not None else None)
+        g, xp = _blas_ready(g), xp_of(g)
+        return (xp.matmul(g, xp.swapaxes(self.y, -1, -2)) if na is not None else None,
+                xp.matmul(xp.swapaxes(self.x, -1, -2), g) if nb is not None else None)
 
 
 class DotBackward0(MmBackward0):
@@ -106,8 +105,9 @@ class MvBackward0(MmBackward0):
 
     def backward(self, g):
         na, nb = self._next
-        return (np.multiply.outer(g, self.y) if na is not None else None,
-                np.matmul(self.x.T, g) if nb is not None else None)
+        xp = xp_of(g)
+        return (xp.multiply.outer(g, self.y) if na is not None else None,
+                xp.matmul(self.x.T, g) if nb is not None else None)
 
 
 def _record(cls, out, a, b, x, y):
@@ -120,7 +120,7 @@ def matmul(input, other):
     x, y = _check(input, other, "matmul")
     if x.ndim == 2 and y.ndim == 2:
         _inner(x.shape[1], y.shape[0], x.shape, y.shape)
-        return _record(MmBackward0, make(np.matmul(x, y), input._device), input, other, x, y)
+        return _record(MmBackward0, make(input._device.xp.matmul(x, y), input._device), input, other, x, y)
     if x.ndim == 1 and y.ndim == 1:
         return dot(input, other)
     k1 = x.shape[-1]
@@ -130,11 +130,11 @@ def matmul(input, other):
         r = _mm(x, y)
     else:
         try:
-            r = np.matmul(x, y)
+            r = input._device.xp.matmul(x, y)
         except ValueError:
             raise RuntimeError(f"The size of tensor a must match the size of tensor b at a non-singleton batch "
                                f"dimension: shapes {list(x.shape)} and {list(y.shape)}") from None
-    return _record(MatmulBackward0, make(np.asarray(r), input._device), input, other, x, y)
+    return _record(MatmulBackward0, make(r, input._device), input, other, x, y)
 
 
 def _inner(k1, k2, s1, s2):
@@ -155,7 +155,7 @@ def mm(input, mat2):
     if y.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
     _inner(x.shape[1], y.shape[0], x.shape, y.shape)
-    return _record(MmBackward0, make(np.matmul(x, y), input._device), input, mat2, x, y)
+    return _record(MmBackward0, make(input._device.xp.matmul(x, y), input._device), input, mat2, x, y)
 
 
 def bmm(input, mat2):
@@ -168,7 +168,7 @@ def bmm(input, mat2):
     if x.shape[0] != y.shape[0] or x.shape[2] != y.shape[1]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{x.shape[0]}, "
                            f"{x.shape[2]}] but got: [{y.shape[0]}, {y.shape[1]}].")
-    return _record(BmmBackward0, make(np.matmul(x, y), input._device), input, mat2, x, y)
+    return _record(BmmBackward0, make(input._device.xp.matmul(x, y), input._device), input, mat2, x, y)
 
 
 def dot(input, other):
@@ -179,7 +179,8 @@ def dot(input, other):
     if x.shape[0] != y.shape[0]:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{x.shape[0]}] and src [{y.shape[0]}] to have "
                            f"the same number of elements, but got {x.shape[0]} and {y.shape[0]} elements respectively")
-    return _record(DotBackward0, make(np.asarray(np.dot(x, y)), input._device), input, other, x, y)
+    xp = input._device.xp
+    return _record(DotBackward0, make(xp.asarray(xp.dot(x, y)), input._device), input, other, x, y)
 
 
 vdot = dot
@@ -191,7 +192,7 @@ def mv(input, vec):
     if x.ndim != 2 or y.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {x.ndim}, {y.ndim}")
     _inner(x.shape[1], y.shape[0], x.shape, y.shape)
-    return _record(MvBackward0, make(np.matmul(x, y), input._device), input, vec, x, y)
+    return _record(MvBackward0, make(input._device.xp.matmul(x, y), input._device), input, vec, x, y)
 
 
 def outer(input, vec2):

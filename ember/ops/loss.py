@@ -7,7 +7,8 @@ Simple elementwise losses (MSE, L1, Huber...) are compositions of differentiable
 import numpy as np
 
 from ..autograd.node import Node
-from ._util import Tensor, as_tensor_arg, make, record, save_versions
+from .._kernels import lookup
+from ._util import Tensor, as_tensor_arg, make, record, save_versions, xp_of
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
            "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div"]
@@ -41,14 +42,15 @@ def _rows(x, op):
         return x.reshape(1, -1)
     if x.ndim == 2:
         return x
-    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+    return xp_of(x).moveaxis(x, 1, -1).reshape(-1, x.shape[1])
 
 
 def _unrows(g2, shape):
     if len(shape) <= 2:
         return g2.reshape(shape)
     moved = (shape[0],) + tuple(shape[2:]) + (shape[1],)
-    return np.ascontiguousarray(np.moveaxis(g2.reshape(moved), -1, 1))
+    xp = xp_of(g2)
+    return xp.ascontiguousarray(xp.moveaxis(g2.reshape(moved), -1, 1))
 
 
 def _targets(target, x, c, ignore_index, op):
@@ -67,7 +69,14 @@ def _targets(target, x, c, ignore_index, op):
     bad = valid & ((t < 0) | (t >= c))
     if bad.any():
         raise IndexError(f"Target {int(t[bad][0])} is out of bounds.")
-    return np.where(valid, t, 0), valid
+    return xp_of(t).where(valid, t, 0), valid
+
+
+def _same_device(op, input, *others):
+    for t in others:
+        if isinstance(t, Tensor) and t._device is not input._device:
+            from ..backend import check_same_device
+            check_same_device(op, input._device, t._device)
 
 
 def _no_grad_weight(weight, fn):
@@ -88,10 +97,11 @@ def _class_weight(weight, c, dtype, op):
 
 
 def _log_softmax_rows(x2):
+    xp = xp_of(x2)
     m = x2.max(axis=1, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)
+    m = xp.where(xp.isfinite(m), m, 0)
     z = x2 - m
-    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return z - xp.log(xp.exp(z).sum(axis=1, keepdims=True))
 
 
 class _CrossEntropyBackward(Node):
@@ -103,18 +113,19 @@ class _CrossEntropyBackward(Node):
     def _row_grad(self, g):
         if self.reduction == "none":
             return g.reshape(-1) * self.scale
-        return np.full(self.logp.shape[0], g * self.scale, dtype=self.logp.dtype)
+        return xp_of(self.logp).full(self.logp.shape[0], g * self.scale, dtype=self.logp.dtype)
 
     def backward(self, g):
         nx, nt = self._next
         grow = self._row_grad(g)
-        p = np.exp(self.logp)
+        xp = xp_of(self.logp)
+        p = xp.exp(self.logp)
         gx = gt = None
         if nx is not None:
             if self.dense is None:            # index targets without smoothing: ``a`` has one entry per row
                 cw = self.coef * grow
                 g2 = p * cw[:, None]
-                g2[np.arange(g2.shape[0]), self.tc] -= cw
+                g2[xp.arange(g2.shape[0]), self.tc] -= cw
             else:
                 a = self.dense
                 g2 = (p * a.sum(axis=1, keepdims=True) - a) * grow[:, None]
@@ -134,13 +145,20 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     reduction = _reduction(reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    _same_device("cross_entropy", input, target, weight)
     x = input._array
+    xp = input._device.xp
     x2 = _rows(x, "cross_entropy")
     m, c = x2.shape
-    logp = _log_softmax_rows(x2)
     w = _class_weight(weight, c, x.dtype, "cross_entropy")
     eps = label_smoothing
     soft = isinstance(target, Tensor) and target._array.dtype.kind == "f"
+    fused = None if soft or not isinstance(target, Tensor) else lookup("cross_entropy", x)
+    if fused is not None and target._array.dtype.kind in "iu":       # GPU kernels (ember/cuda/_fused_nn.py)
+        out = fused(input, target, weight, ignore_index, reduction, label_smoothing)
+        if out is not None:
+            return out
+    logp = _log_softmax_rows(x2)
     dense = soft_grad = tc = None
     if soft:
         if target._array.shape != x.shape:
@@ -157,15 +175,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         cls = CrossEntropyBackward0
     else:
         tc, valid = _targets(target, x, c, ignore_index, "cross_entropy")
-        wv = (w[tc] if w is not None else np.ones(m, x.dtype)) * valid
-        rows = -np.take_along_axis(logp, tc[:, None], axis=1)[:, 0] * wv
+        wv = (w[tc] if w is not None else xp.ones(m, x.dtype)) * valid
+        rows = -xp.take_along_axis(logp, tc[:, None], axis=1)[:, 0] * wv
         denom = wv.sum()
         coef = wv
         if eps:
             smooth = -((logp * w).sum(axis=1) if w is not None else logp.sum(axis=1)) * valid
             rows = rows * (1 - eps) + smooth * (eps / c)
-            dense = np.zeros_like(logp)
-            dense[np.arange(m), tc] = (1 - eps) * wv
+            dense = xp.zeros_like(logp)
+            dense[xp.arange(m), tc] = (1 - eps) * wv
             dense += (eps / c) * (w if w is not None else 1) * valid[:, None]
         cls = NllLossBackward0
     out_arr, scale = _finish(rows, reduction, denom, x, target)
@@ -178,11 +196,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 def _finish(rows, reduction, denom, x, target):
     """The reduced loss array and the factor that turns the incoming gradient into a per-row one."""
+    xp = xp_of(rows)
     if reduction == "mean":
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.asarray(rows.sum() / denom, x.dtype), (1.0 / denom if denom else np.nan)
+            loss = xp.asarray(rows.sum() / denom, x.dtype)
+            if xp is not np:       # keep the scale on the device (no sync); 1/0 = inf gives the same NaNs
+                return loss, 1.0 / denom
+            return loss, (1.0 / denom if denom else np.nan)
     if reduction == "sum":
-        return np.asarray(rows.sum(), x.dtype), 1.0
+        return xp.asarray(rows.sum(), x.dtype), 1.0
     shape = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
     return rows.astype(x.dtype, copy=False).reshape(shape), 1.0
 
@@ -194,9 +216,9 @@ class _NllBackward(Node):
 
     def backward(self, g):
         grow = g.reshape(-1) * self.scale if self.reduction == "none" else g * self.scale
-        m = self.tc.shape[0]
-        g2 = np.zeros((m, self.xshape[1] if len(self.xshape) > 1 else self.xshape[0]), g.dtype)
-        g2[np.arange(m), self.tc] = -self.coef * grow
+        m, xp = self.tc.shape[0], xp_of(g)
+        g2 = xp.zeros((m, self.xshape[1] if len(self.xshape) > 1 else self.xshape[0]), g.dtype)
+        g2[xp.arange(m), self.tc] = -self.coef * grow
         return (_unrows(g2, self.xshape),)
 
 
@@ -206,13 +228,15 @@ _NllBackward.__name__ = _NllBackward.__qualname__ = "NllLossBackward0"
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """Negative log-likelihood of log-probabilities ``input`` (classes on dim 1) at the target indices."""
     reduction = _reduction(reduction, size_average, reduce)
+    _same_device("nll_loss", input, target, weight)
     x = input._array
     x2 = _rows(x, "nll_loss")
     m, c = x2.shape
     w = _class_weight(weight, c, x.dtype, "nll_loss")
     tc, valid = _targets(target, x, c, ignore_index, "nll_loss")
-    wv = (w[tc] if w is not None else np.ones(m, x.dtype)) * valid
-    rows = -np.take_along_axis(x2, tc[:, None], axis=1)[:, 0] * wv
+    xp = input._device.xp
+    wv = (w[tc] if w is not None else xp.ones(m, x.dtype)) * valid
+    rows = -xp.take_along_axis(x2, tc[:, None], axis=1)[:, 0] * wv
     out_arr, scale = _finish(rows, reduction, wv.sum(), x, target)
     out = make(out_arr, input._device)
     record(out, _NllBackward, (input,), None, tc=tc, coef=wv, scale=scale, xshape=x.shape, reduction=reduction)
@@ -228,15 +252,15 @@ class BinaryCrossEntropyBackward0(Node):
 
     def backward(self, g):
         nx, nt = self._next
-        x, t, w = self.x, self.t, self.w
+        x, t, w, xp = self.x, self.t, self.w, xp_of(g)
         gs = g * self.scale
         gx = gt = None
         if nx is not None:
-            gx = gs * (x - t) / np.maximum(x * (1 - x), 1e-12)
+            gx = gs * (x - t) / xp.maximum(x * (1 - x), 1e-12)
             if w is not None:
                 gx = gx * w
         if nt is not None:
-            gt = gs * (np.maximum(np.log1p(-x), -100) - np.maximum(np.log(x), -100))
+            gt = gs * (xp.maximum(xp.log1p(-x), -100) - xp.maximum(xp.log(x), -100))
             if w is not None:
                 gt = gt * w
         return _sum_to_shape(gx, x.shape), _sum_to_shape(gt, t.shape)
@@ -246,7 +270,7 @@ def _sum_to_shape(g, shape):
     if g is None:
         return None
     from ._util import sum_to
-    return sum_to(np.broadcast_to(g, np.broadcast_shapes(g.shape, shape)), shape).astype(g.dtype, copy=False) \
+    return sum_to(xp_of(g).broadcast_to(g, np.broadcast_shapes(g.shape, shape)), shape).astype(g.dtype, copy=False) \
         if g.shape != shape else g
 
 
@@ -270,11 +294,13 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     """``-w * (t*log(x) + (1-t)*log(1-x))`` for probabilities ``x`` in [0, 1] (logs clamped at -100)."""
     reduction = _reduction(reduction, size_average, reduce)
     x, t, target = _pair_args(input, target, "binary_cross_entropy")
+    _same_device("binary_cross_entropy", input, weight)
     if x.size and (x.min() < 0 or x.max() > 1):
         raise RuntimeError("all elements of input should be between 0 and 1")
     _no_grad_weight(weight, "binary_cross_entropy")
     w = weight._array.astype(x.dtype, copy=False) if weight is not None else None
-    loss = -(t * np.maximum(np.log(x), -100) + (1 - t) * np.maximum(np.log1p(-x), -100))
+    xp = input._device.xp
+    loss = -(t * xp.maximum(xp.log(x), -100) + (1 - t) * xp.maximum(xp.log1p(-x), -100))
     if w is not None:
         loss = loss * w
     out = make(_reduced_array(loss, reduction, x.dtype), input._device)
@@ -284,10 +310,11 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 
 def _reduced_array(loss, reduction, dtype):
+    xp = xp_of(loss)
     if reduction == "mean":
-        return np.asarray(loss.mean() if loss.size else np.nan, dtype)
+        return xp.asarray(loss.mean() if loss.size else np.nan, dtype)
     if reduction == "sum":
-        return np.asarray(loss.sum(), dtype)
+        return xp.asarray(loss.sum(), dtype)
     return loss.astype(dtype, copy=False)
 
 
@@ -300,13 +327,14 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
     def backward(self, g):
         nx, nt = self._next
         x, t, w, pw = self.x, self.t, self.w, self.pw
+        xp = xp_of(g)
         wg = g * self.scale * w if w is not None else g * self.scale
         gx = gt = None
         if nx is not None:
             lw = 1 + (pw - 1) * t if pw is not None else 1
-            gx = wg * ((1 - t) - lw * (0.5 - 0.5 * np.tanh(0.5 * x)))     # sigmoid(-x), stably
+            gx = wg * ((1 - t) - lw * (0.5 - 0.5 * xp.tanh(0.5 * x)))     # sigmoid(-x), stably
         if nt is not None:
-            sp = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))          # softplus(-x)
+            sp = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))          # softplus(-x)
             gt = wg * (-x + ((pw - 1) * sp if pw is not None else 0))
         return _sum_to_shape(gx, x.shape), _sum_to_shape(gt, t.shape)
 
@@ -316,13 +344,15 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     """Sigmoid + binary cross entropy in one stable expression; ``pos_weight`` weights positive examples."""
     reduction = _reduction(reduction, size_average, reduce)
     x, t, target = _pair_args(input, target, "binary_cross_entropy_with_logits")
+    _same_device("binary_cross_entropy_with_logits", input, weight, pos_weight)
     for arg, name in ((weight, "weight"), (pos_weight, "pos_weight")):
         if arg is not None and arg._requires_grad:
             raise RuntimeError(f"The function 'binary_cross_entropy_with_logits' is not differentiable with respect "
                                f"to argument '{name}'. This input cannot have requires_grad True.")
     w = weight._array.astype(x.dtype, copy=False) if weight is not None else None
     pw = pos_weight._array.astype(x.dtype, copy=False) if pos_weight is not None else None
-    sp = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))             # softplus(-x) = -log(sigmoid(x))
+    xp = input._device.xp
+    sp = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))             # softplus(-x) = -log(sigmoid(x))
     lw = 1 + (pw - 1) * t if pw is not None else 1
     loss = (1 - t) * x + lw * sp
     if w is not None:

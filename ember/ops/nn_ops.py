@@ -23,7 +23,8 @@ from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool
 from .softmax import log_softmax, softmax
 from .unary import (elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, logsigmoid, mish, relu, relu6, selu,
                     sigmoid, silu, softplus, softsign, tanh, tanhshrink)
-from ._util import Tensor, make, record, save_versions
+from .._kernels import lookup
+from ._util import Tensor, make, record, save_versions, xp_of
 
 __all__ = ["linear", "dropout", "embedding", "one_hot", "pad", "normalize", "cosine_similarity",
            "scaled_dot_product_attention", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
@@ -45,10 +46,11 @@ class AddmmBackward0(Node):
     def backward(self, g):
         nx, nw, nb = self._next
         g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
+        xp = xp_of(g)
         if not (g2.flags.c_contiguous or g2.flags.f_contiguous):
-            g2 = np.ascontiguousarray(g2)
-        gx = np.matmul(g2, self.w).reshape(self.xshape) if nx is not None else None
-        gw = np.matmul(g2.T, self.x2) if nw is not None else None
+            g2 = xp.ascontiguousarray(g2)
+        gx = xp.matmul(g2, self.w).reshape(self.xshape) if nx is not None else None
+        gw = xp.matmul(g2.T, self.x2) if nw is not None else None
         gb = g2.sum(axis=0) if nb is not None else None
         return gx, gw, gb
 
@@ -73,7 +75,7 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype._short} and "
                            f"{weight.dtype._short}")
     x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-    out = np.matmul(x2, w.T)                 # W.T is a transposed view: BLAS reads it without a copy
+    out = input._device.xp.matmul(x2, w.T)   # W.T is a transposed view: BLAS reads it without a copy
     if bias is not None:
         out += bias._array
     if x.ndim != 2:
@@ -102,11 +104,19 @@ def dropout(input, p=0.5, training=True, inplace=False, *, generator=None):
     if not training or p == 0.0:
         return input
     x = input._array
+    xp = input._device.xp
     if p == 1.0:
-        mask = np.zeros(x.shape, x.dtype)
+        mask = xp.zeros(x.shape, x.dtype)
     else:
-        u = _rng(generator).random(x.shape, dtype=np.float64 if x.dtype == np.float64 else np.float32)
-        mask = (u >= p).astype(x.dtype) * np.asarray(1.0 / (1.0 - p), x.dtype)
+        u = _rng(generator, input._device).random(x.shape, dtype=np.float64 if x.dtype == np.float64 else
+                                                  np.float32)
+        fused = lookup("dropout", x)                 # on a GPU: mask and output in one kernel
+        r = fused(x, u, p) if fused is not None and not inplace else None
+        if r is not None:
+            out = make(r[0], input._device)
+            record(out, NativeDropoutBackward0, (input,), (), mask=r[1])
+            return out
+        mask = (u >= p).astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
     if inplace:
         from .inplace import mul_
         return mul_(input, make(mask, input._device))
@@ -121,7 +131,7 @@ class EmbeddingBackward0(Node):
     _fresh = True
 
     def backward(self, g):
-        gw = np.zeros(self.wshape, g.dtype)
+        gw = xp_of(g).zeros(self.wshape, g.dtype)
         idx = self.idx.reshape(-1)
         rows = g.reshape(idx.size, self.wshape[1])
         if self.padding_idx is not None:
@@ -139,16 +149,19 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
                            "Int; but got " + (input.dtype._short if isinstance(input, Tensor) else type(input).__name__))
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding(): scale_grad_by_freq and sparse are not supported by ember")
+    if input._device is not weight._device:
+        check_same_device("embedding", weight._device, input._device)
     idx = input._array.astype(np.int64, copy=False)
     w = weight._array
+    xp = weight._device.xp
     n = w.shape[0]
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise IndexError("index out of range in self")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += n
     if max_norm is not None:
-        _renorm_rows(weight, np.unique(idx), max_norm, norm_type)
-    out = make(np.take(w, idx, axis=0), input._device)
+        _renorm_rows(weight, xp.unique(idx), max_norm, norm_type)
+    out = make(xp.take(w, idx, axis=0), input._device)
     record(out, EmbeddingBackward0, (input, weight), (), idx=idx, wshape=w.shape, padding_idx=padding_idx)
     return out
 
@@ -156,7 +169,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
 def _renorm_rows(weight, rows, max_norm, norm_type):
     # PyTorch rescales the looked-up rows in place, outside autograd
     w = weight._array
-    norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
+    norms = xp_of(w).linalg.norm(w[rows], ord=norm_type, axis=1)
     big = norms > max_norm
     if big.any():
         w[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None]
@@ -173,8 +186,9 @@ def one_hot(tensor, num_classes=-1):
     if t.size and (t.min() < 0 or t.max() >= num_classes):
         raise RuntimeError("Class values must be smaller than num_classes." if t.size and t.max() >= num_classes else
                            "Class values must be non-negative.")
-    out = np.zeros(t.shape + (num_classes,), np.int64)
-    np.put_along_axis(out, t[..., None].astype(np.int64), 1, axis=-1)
+    xp = xp_of(t)
+    out = xp.zeros(t.shape + (num_classes,), np.int64)
+    xp.put_along_axis(out, t[..., None].astype(np.int64), 1, axis=-1)
     return make(out, tensor._device)
 
 
@@ -205,7 +219,7 @@ def pad(input, pad, mode="constant", value=None):
         input = getitem(input, tuple(slice(max(-a, 0), n - max(-b, 0)) for (a, b), n in zip(widths, x.shape)))
         widths = [(max(a, 0), max(b, 0)) for a, b in widths]
         x = input._array
-    out = make(np.pad(x, widths, constant_values=0 if value is None else value), input._device)
+    out = make(xp_of(x).pad(x, widths, constant_values=0 if value is None else value), input._device)
     record(out, ConstantPadNdBackward0, (input,), None,
            index=tuple(slice(a, a + n) for (a, _), n in zip(widths, x.shape)))
     return out
@@ -216,7 +230,8 @@ def _pad_np(input, pad_, np_mode):
     k = len(pad_) // 2
     widths = [(0, 0)] * (x.ndim - k) + [(int(pad_[2 * i]), int(pad_[2 * i + 1])) for i in reversed(range(k))]
     # build the padded result as a gather from the input: its backward (index) accumulates repeats
-    idx = np.pad(np.arange(x.size).reshape(x.shape), widths, mode=np_mode)
+    xp = input._device.xp
+    idx = xp.pad(xp.arange(x.size).reshape(x.shape), widths, mode=np_mode)
     from .indexing import take
     return take(input, make(idx, input._device))
 
@@ -244,7 +259,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     scores = matmul(query, _shape.transpose(key, -2, -1)) * s
     lq, lk = scores._array.shape[-2], scores._array.shape[-1]
     if is_causal:
-        causal = make(np.tril(np.ones((lq, lk), bool)), query._device)
+        xp = query._device.xp
+        causal = make(xp.tril(xp.ones((lq, lk), bool)), query._device)
         scores = scores.masked_fill(~causal, float("-inf"))
     if attn_mask is not None:
         if attn_mask._array.dtype == np.bool_:

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd.node import Node
-from ._util import Tensor, make, record, save_versions
+from ._util import Tensor, make, record, save_versions, xp_of
 
 __all__ = ["layer_norm", "batch_norm", "group_norm"]
 
@@ -41,7 +41,7 @@ class NativeBatchNormBackward0(_NormBackward):
     __slots__ = ()
 
 
-def _affine_params(weight, bias, shape, op):
+def _affine_params(weight, bias, shape, op, input=None, stats=()):
     w = b = None
     for t, name in ((weight, "weight"), (bias, "bias")):
         if t is not None:
@@ -49,6 +49,10 @@ def _affine_params(weight, bias, shape, op):
                 raise TypeError(f"{op}(): {name} must be a Tensor or None")
             if t._array.size != int(np.prod(shape)):
                 raise RuntimeError(f"{op}(): expected {name} of shape {list(shape)}, got {list(t._array.shape)}")
+    for t in (weight, bias) + tuple(stats):
+        if input is not None and t is not None and t._device is not input._device:
+            from ..backend import check_same_device
+            check_same_device(op, input._device, t._device)
     if weight is not None:
         w = weight._array.reshape(shape)
     if bias is not None:
@@ -81,10 +85,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape [*, "
                            f"{', '.join(map(str, ns))}], but got input of size{list(x.shape)}")
     axes = tuple(range(x.ndim - len(ns), x.ndim))
-    w, b = _affine_params(weight, bias, ns, "layer_norm")
+    w, b = _affine_params(weight, bias, ns, "layer_norm", input)
     mu = x.mean(axis=axes, keepdims=True)
     xc = x - mu
-    rstd = 1.0 / np.sqrt((xc * xc).mean(axis=axes, keepdims=True) + eps)
+    rstd = 1.0 / xp_of(x).sqrt((xc * xc).mean(axis=axes, keepdims=True) + eps)
     return _normalized(NativeLayerNormBackward0, input, weight, bias, xc, rstd, w, b, axes,
                        tuple(range(x.ndim - len(ns))), True)
 
@@ -101,7 +105,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     c = x.shape[1]
     axes = (0,) + tuple(range(2, x.ndim))
     shape = (1, c) + (1,) * (x.ndim - 2)
-    w, b = _affine_params(weight, bias, shape, "batch_norm")
+    w, b = _affine_params(weight, bias, shape, "batch_norm", input, (running_mean, running_var))
     count = x.size // c if c else 0
     if training:
         if count <= 1:
@@ -124,7 +128,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         mu = running_mean._array.reshape(shape)
         xc = x - mu
         var = running_var._array.reshape(shape)
-    rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+    rstd = (1.0 / xp_of(x).sqrt(var + eps)).astype(x.dtype, copy=False)
     return _normalized(NativeBatchNormBackward0, input, weight, bias, xc, rstd, w, b, axes, axes, training)
 
 

@@ -7,8 +7,9 @@ window; non-overlapping windows scatter their gradient back directly, overlappin
 import numpy as np
 
 from ..autograd.node import Node
+from ..backend import cpu, transfer
 from .conv import _pair, col2im_add, windows
-from ._util import make, record
+from ._util import make, record, xp_of
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d"]
 
@@ -49,7 +50,7 @@ def _padded(x, ph, pw, k, s, d, o, fill):
     ew = max(0, need_w - (x.shape[3] + 2 * pw))
     if not (ph or pw or eh or ew):
         return x
-    return np.pad(x, ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew)), constant_values=fill)
+    return xp_of(x).pad(x, ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew)), constant_values=fill)
 
 
 def _unbatched(fn, input, *args, **kwargs):
@@ -62,22 +63,23 @@ def _unbatched(fn, input, *args, **kwargs):
 
 # ---- max pooling ---------------------------------------------------------------------------------------
 
-def _tap(xp, i, j, s, d, o):
+def _tap(xpad, i, j, s, d, o):
     """The ``(N, C, OH, OW)`` strided view of kernel position ``(i, j)`` over all windows."""
     r0, c0 = i * d[0], j * d[1]
-    return xp[:, :, r0:r0 + s[0] * (o[0] - 1) + 1:s[0], c0:c0 + s[1] * (o[1] - 1) + 1:s[1]]
+    return xpad[:, :, r0:r0 + s[0] * (o[0] - 1) + 1:s[0], c0:c0 + s[1] * (o[1] - 1) + 1:s[1]]
 
 
-def _window_stack(x, xp, k, s, d, o, direct):
+def _window_stack(x, xpad, k, s, d, o, direct):
     """``(kh*kw, N, C, OH, OW)``: slice ``i`` holds kernel position ``i`` of every window, contiguously."""
     (kh, kw), (oh, ow) = k, o
     n, c = x.shape[:2]
+    xp = xp_of(x)
     if direct:           # non-overlapping, unpadded: one transposing copy of a reshape
         v = x[:, :, :oh * kh, :ow * kw].reshape(n, c, oh, kh, ow, kw).transpose(3, 5, 0, 1, 2, 4)
-        return np.ascontiguousarray(v).reshape(kh * kw, n, c, oh, ow)
-    out = np.empty((kh * kw, n, c, oh, ow), x.dtype)
+        return xp.ascontiguousarray(v).reshape(kh * kw, n, c, oh, ow)
+    out = xp.empty((kh * kw, n, c, oh, ow), x.dtype)
     for pos in range(kh * kw):
-        out[pos] = _tap(xp, pos // kw, pos % kw, s, d, o)
+        out[pos] = _tap(xpad, pos // kw, pos % kw, s, d, o)
     return out
 
 
@@ -91,17 +93,17 @@ class MaxPool2DWithIndicesBackward0(Node):
         n, c, h, w = self.xshape
         (kh, kw), (ph, pw) = self.k, self.p
         o = g.shape[2:]
-        arg = self.arg
+        arg, xp = self.arg, xp_of(g)
         if self.direct:      # disjoint windows tile the input: write each position's share in place
             cover = (o[0] * kh, o[1] * kw) == (h, w)
-            gx = (np.empty if cover else np.zeros)(self.xshape, g.dtype)
+            gx = (xp.empty if cover else xp.zeros)(self.xshape, g.dtype)
             for i in range(kh * kw):
-                np.multiply(arg == i, g, out=_tap(gx, i // kw, i % kw, self.s, self.d, o))
+                xp.multiply(arg == i, g, out=_tap(gx, i // kw, i % kw, self.s, self.d, o))
             return (gx,)
-        gxp = np.zeros((n, c) + self.padded, g.dtype)
+        gxp = xp.zeros((n, c) + self.padded, g.dtype)
         for i in range(kh * kw):
             _tap(gxp, i // kw, i % kw, self.s, self.d, o)[...] += (arg == i) * g
-        return (np.ascontiguousarray(gxp[:, :, ph:ph + h, pw:pw + w]),)
+        return (xp.ascontiguousarray(gxp[:, :, ph:ph + h, pw:pw + w]),)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -113,20 +115,22 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     k, s, p, d, o = _geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     kw, (ph, pw) = k[1], p
     fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    xp = _padded(x, ph, pw, k, s, d, o, fill)
-    direct = s == k and d == (1, 1) and xp is x
-    win = _window_stack(x, xp, k, s, d, o, direct)
+    xpad = _padded(x, ph, pw, k, s, d, o, fill)
+    direct = s == k and d == (1, 1) and xpad is x
+    win = _window_stack(x, xpad, k, s, d, o, direct)
     best = win.max(axis=0)
     hit = win == best
-    if x.dtype.kind == "f" and np.isnan(best).any():
-        hit |= np.isnan(win)
+    xp = xp_of(x)
+    # NaN wins its window; on a GPU mark NaNs unconditionally (asking whether there are any would wait for it)
+    if x.dtype.kind == "f" and (xp is not np or bool(xp.isnan(best).any())):
+        hit |= xp.isnan(win)
     arg = _first_true(hit)            # the first maximum of each window: PyTorch's tie rule
     out = make(best, input._device)
     record(out, MaxPool2DWithIndicesBackward0, (input,), (), arg=arg, xshape=x.shape, k=k, s=s, p=p, d=d,
-           direct=direct, padded=xp.shape[2:])
+           direct=direct, padded=xpad.shape[2:])
     if return_indices:
-        rows = np.arange(o[0])[:, None] * s[0] - ph + (arg // kw) * d[0]
-        cols = np.arange(o[1])[None, :] * s[1] - pw + (arg % kw) * d[1]
+        rows = xp.arange(o[0])[:, None] * s[0] - ph + (arg // kw) * d[0]
+        cols = xp.arange(o[1])[None, :] * s[1] - pw + (arg % kw) * d[1]
         return out, make((rows * x.shape[3] + cols).astype(np.int64), input._device)
     return out
 
@@ -135,7 +139,7 @@ def _first_true(hit):
     """Index of the first True along axis 0 (every column has one): ``K - max(hit * (K - k))``."""
     k = hit.shape[0]
     dt = np.uint8 if k < 256 else np.int32
-    weights = (k - np.arange(k, dtype=dt)).reshape((k,) + (1,) * (hit.ndim - 1))
+    weights = (k - xp_of(hit).arange(k, dtype=dt)).reshape((k,) + (1,) * (hit.ndim - 1))
     return (k - (hit * weights).max(axis=0)).astype(np.int16 if k > 127 else np.int8)
 
 
@@ -162,10 +166,11 @@ class AvgPool2DBackward0(Node):
         n, c, h, w = self.xshape
         (kh, kw), (sh, sw), (ph, pw), (oh, ow) = self.k, self.s, self.p, self.o
         gs = g * self.scale                           # (N, C, OH, OW) share of each window element
-        gxp = np.zeros((n, c) + self.padded, g.dtype)
-        gc = np.broadcast_to(gs[:, :, None, None], (n, c, kh, kw, oh, ow))
+        xp = xp_of(g)
+        gxp = xp.zeros((n, c) + self.padded, g.dtype)
+        gc = xp.broadcast_to(gs[:, :, None, None], (n, c, kh, kw, oh, ow))
         col2im_add(gxp, gc, sh, sw, 1, 1, oh, ow)
-        return (np.ascontiguousarray(gxp[:, :, ph:ph + h, pw:pw + w]),)
+        return (xp.ascontiguousarray(gxp[:, :, ph:ph + h, pw:pw + w]),)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -180,8 +185,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     k, s, p, d, o = _geometry(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw), (oh, ow) = k, s, p, o
-    xp = _padded(x, ph, pw, k, s, d, o, 0)
-    total = windows(xp, kh, kw, sh, sw, 1, 1, oh, ow).sum(axis=(4, 5))
+    xpad = _padded(x, ph, pw, k, s, d, o, 0)
+    total = windows(xpad, kh, kw, sh, sw, 1, 1, oh, ow).sum(axis=(4, 5))
     if divisor_override:
         scale = np.full((oh, ow), 1.0 / divisor_override, x.dtype)
     else:
@@ -194,9 +199,10 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                                                                                    np.minimum(c0 + kw, w))
         counts = np.outer(hi_h - lo_h, hi_w - lo_w)
         scale = (1.0 / counts).astype(x.dtype)
+    scale = transfer(scale, cpu, input._device)           # a small (OH, OW) table, computed on the host
     out = make(total * scale, input._device)
     record(out, AvgPool2DBackward0, (input,), (), xshape=x.shape, k=k, s=s, p=p, o=o, scale=scale,
-           padded=xp.shape[2:])
+           padded=xpad.shape[2:])
     return out
 
 
@@ -224,7 +230,8 @@ class AdaptiveAvgPool2DBackward0(Node):
     _fresh = True
 
     def backward(self, g):
-        return (np.matmul(np.matmul(self.ph.T, g), self.pw),)
+        xp = xp_of(g)
+        return (xp.matmul(xp.matmul(self.ph.T, g), self.pw),)
 
 
 def adaptive_avg_pool2d(input, output_size):
@@ -239,12 +246,15 @@ def adaptive_avg_pool2d(input, output_size):
     oh, ow = (h if oh is None else int(oh)), (w if ow is None else int(ow))
     if oh <= 0 or ow <= 0:
         raise RuntimeError(f"adaptive_avg_pool2d: output size must be positive, got {(oh, ow)}")
+    # the averaging matrices are built on the host and copied to the input's device
+    ph = transfer(_bins(h, oh, x.dtype), cpu, input._device)
+    pw = transfer(_bins(w, ow, x.dtype), cpu, input._device)
     if (oh, ow) == (1, 1):
         out = make(x.mean(axis=(-2, -1), keepdims=True), input._device)
     else:
-        ph, pw = _bins(h, oh, x.dtype), _bins(w, ow, x.dtype)
-        out = make(np.matmul(np.matmul(ph, x), pw.T), input._device)
-    record(out, AdaptiveAvgPool2DBackward0, (input,), None, ph=_bins(h, oh, x.dtype), pw=_bins(w, ow, x.dtype))
+        xp = xp_of(x)
+        out = make(xp.matmul(xp.matmul(ph, x), pw.T), input._device)
+    record(out, AdaptiveAvgPool2DBackward0, (input,), None, ph=ph, pw=pw)
     return out
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.node import Node
-from ._util import Tensor, make, norm_dim, norm_dims, record
+from ._util import Tensor, make, norm_dim, norm_dims, record, xp_of
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "var_mean",
            "std_mean", "norm", "cumsum", "cumprod", "all", "any", "count_nonzero", "aminmax"]
@@ -25,7 +25,7 @@ def _keep_shape(shape, axes):
 
 def _expand(g, node):
     """``g`` (reduced) broadcast back to the input shape, as a new array."""
-    out = np.empty_like(g, shape=node.shape)
+    out = xp_of(g).empty(node.shape, g.dtype)
     out[...] = g.reshape(node.kshape) if g.ndim != len(node.shape) else g
     return out
 
@@ -46,7 +46,7 @@ def _accumulator(input, dtype):
 
 
 def _wrap(arr, dev):
-    return make(arr if isinstance(arr, np.ndarray) else np.asarray(arr), dev)
+    return make(arr if hasattr(arr, "shape") else np.asarray(arr), dev)
 
 
 # ---- sum and mean --------------------------------------------------------------------------------------
@@ -68,11 +68,11 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     x = _accumulator(input, dtype)
     if dim is None or (isinstance(dim, (tuple, list)) and not dim):
         axes = tuple(range(x.ndim))
-        r = np.add.reduce(x, axis=None, keepdims=keepdim)
+        r = x.sum(axis=None, keepdims=keepdim)
         cls = SumBackward0
     else:
         axes = norm_dims(dim, x.ndim)
-        r = np.add.reduce(x, axis=axes, keepdims=keepdim)
+        r = x.sum(axis=axes, keepdims=keepdim)
         cls = SumBackward1
     out = _wrap(r, input._device)
     if input._requires_grad:
@@ -113,9 +113,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     axes = tuple(range(x.ndim)) if dim is None else norm_dims(dim, x.ndim)
     count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.add.reduce(x, axis=axes, keepdims=keepdim)
+        r = x.sum(axis=axes, keepdims=keepdim)
         r = r / count if count else r * np.nan
-    out = _wrap(np.asarray(r, dtype=x.dtype), input._device)
+    out = _wrap(xp_of(x).asarray(r, dtype=x.dtype), input._device)
     if input._requires_grad:
         _record(MeanBackward0 if dim is None else MeanBackward1, out, input, axes, count=count)
     return out
@@ -134,13 +134,14 @@ class ProdBackward0(Node):
         if not (x == 0).any():
             return (g * (self.out.reshape(self.kshape) / x),)
         # with zeros: product of all other elements = exclusive cumprod from the left times from the right
-        moved = np.moveaxis(x, axes, tuple(range(-len(axes), 0)))
+        xp = xp_of(x)
+        moved = xp.moveaxis(x, axes, tuple(range(-len(axes), 0)))
         flat = moved.reshape(moved.shape[:moved.ndim - len(axes)] + (-1,))
-        ones = np.ones_like(flat[..., :1])
-        left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
-        right = np.flip(np.cumprod(np.concatenate([ones, np.flip(flat, -1)[..., :-1]], axis=-1), axis=-1), -1)
+        ones = xp.ones_like(flat[..., :1])
+        left = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+        right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(flat, -1)[..., :-1]], axis=-1), axis=-1), -1)
         others = (left * right).reshape(moved.shape)
-        others = np.moveaxis(others, tuple(range(-len(axes), 0)), axes)
+        others = xp.moveaxis(others, tuple(range(-len(axes), 0)), axes)
         return (g * others,)
 
 
@@ -150,7 +151,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     if dim is not None and not isinstance(dim, (int, np.integer)):
         raise TypeError("prod(): dim must be a single int (PyTorch does not reduce prod over several dims)")
     axes = tuple(range(x.ndim)) if dim is None else norm_dims(dim, x.ndim)
-    r = np.multiply.reduce(x, axis=axes, keepdims=keepdim)
+    r = x.prod(axis=axes, keepdims=keepdim)
     out = _wrap(r, input._device)
     if input._requires_grad:
         _record(ProdBackward0, out, input, axes, (input._vc, input._vc[0], x, out._vc, 0, out._array), x=x,
@@ -195,8 +196,9 @@ class MaxBackward0(Node):
     _fresh = True
 
     def backward(self, g):
-        out = np.zeros(self.shape, dtype=g.dtype)
-        np.put_along_axis(out, self.idx.reshape(self.kshape), g.reshape(self.kshape), axis=self.dim)
+        xp = xp_of(g)
+        out = xp.zeros(self.shape, dtype=g.dtype)
+        xp.put_along_axis(out, self.idx.reshape(self.kshape), g.reshape(self.kshape), axis=self.dim)
         return (out,)
 
 
@@ -216,16 +218,16 @@ def _extreme(input, dim, keepdim, reduce_fn, arg_fn, full_cls, dim_cls, name, re
     if dim is None:
         axes = tuple(range(x.ndim))
         _check_nonempty(x, name, axes)
-        out = _wrap(reduce_fn(x, axis=None), input._device)
+        out = _wrap(getattr(x, reduce_fn)(axis=None), input._device)
         if input._requires_grad:
             _record(full_cls, out, input, axes, x=x, out=out._array, axes=axes)
         return out
     d = norm_dim(dim, x.ndim)
     if x.ndim == 0:
-        return ret(_wrap(x.copy(), input._device), _wrap(np.zeros((), np.int64), input._device))
+        return ret(_wrap(x.copy(), input._device), _wrap(xp_of(x).zeros((), np.int64), input._device))
     _check_nonempty(x, name, (d,))
-    idx = arg_fn(x, axis=d, keepdims=True)
-    vals = np.take_along_axis(x, idx, axis=d)
+    idx = getattr(x, arg_fn)(axis=d, keepdims=True)
+    vals = xp_of(x).take_along_axis(x, idx, axis=d)
     if not keepdim:
         vals, idx = vals.squeeze(d), idx.squeeze(d)
     out = _wrap(vals, input._device)
@@ -239,7 +241,7 @@ def max(input, dim=None, keepdim=False, *, out=None):
     if isinstance(dim, Tensor):
         from .elementwise import maximum
         return maximum(input, dim)
-    return _extreme(input, dim, keepdim, np.max, np.argmax, MaxBackward1, MaxBackward0, "max", return_max)
+    return _extreme(input, dim, keepdim, "max", "argmax", MaxBackward1, MaxBackward0, "max", return_max)
 
 
 def min(input, dim=None, keepdim=False, *, out=None):
@@ -247,7 +249,7 @@ def min(input, dim=None, keepdim=False, *, out=None):
     if isinstance(dim, Tensor):
         from .elementwise import minimum
         return minimum(input, dim)
-    return _extreme(input, dim, keepdim, np.min, np.argmin, MinBackward1, MinBackward0, "min", return_min)
+    return _extreme(input, dim, keepdim, "min", "argmin", MinBackward1, MinBackward0, "min", return_min)
 
 
 def _amaxmin(input, dim, keepdim, fn, cls, name):
@@ -255,7 +257,7 @@ def _amaxmin(input, dim, keepdim, fn, cls, name):
     axes = tuple(range(x.ndim)) if dim is None or (isinstance(dim, (tuple, list)) and not dim) else \
         norm_dims(dim, x.ndim)
     _check_nonempty(x, name, axes)
-    r = fn(x, axis=axes, keepdims=True)
+    r = getattr(x, fn)(axis=axes, keepdims=True)
     out = _wrap(r if keepdim else r.reshape(tuple(s for i, s in enumerate(x.shape) if i not in axes)),
                 input._device)
     if input._requires_grad:
@@ -265,12 +267,12 @@ def _amaxmin(input, dim, keepdim, fn, cls, name):
 
 def amax(input, dim=(), keepdim=False):
     """Maximum over ``dim`` (int or tuple; all dims by default); ties share the gradient."""
-    return _amaxmin(input, dim, keepdim, np.max, AmaxBackward0, "amax")
+    return _amaxmin(input, dim, keepdim, "max", AmaxBackward0, "amax")
 
 
 def amin(input, dim=(), keepdim=False):
     """Minimum over ``dim`` (int or tuple; all dims by default); ties share the gradient."""
-    return _amaxmin(input, dim, keepdim, np.min, AminBackward0, "amin")
+    return _amaxmin(input, dim, keepdim, "min", AminBackward0, "amin")
 
 
 def aminmax(input, *, dim=None, keepdim=False):
@@ -283,44 +285,44 @@ def _arg(input, dim, keepdim, fn, name):
     if dim is None:
         if x.size == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
-        r = fn(x.reshape(-1))
-        r = np.asarray(r, np.int64).reshape((1,) * x.ndim if keepdim else ())
+        r = getattr(x.reshape(-1), fn)()
+        r = r.astype(np.int64).reshape((1,) * x.ndim if keepdim else ())
     else:
         d = norm_dim(dim, x.ndim)
         if x.ndim == 0:
-            return make(np.zeros((), np.int64), input._device)
+            return make(xp_of(x).zeros((), np.int64), input._device)
         if x.shape[d] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
-        r = fn(x, axis=d, keepdims=keepdim).astype(np.int64, copy=False)
-    return make(np.asarray(r), input._device)
+        r = getattr(x, fn)(axis=d, keepdims=keepdim).astype(np.int64, copy=False)
+    return _wrap(r, input._device)
 
 
 def argmax(input, dim=None, keepdim=False):
     """Index of the maximum (first one on ties), over the flattened tensor when ``dim`` is None."""
-    return _arg(input, dim, keepdim, np.argmax, "argmax")
+    return _arg(input, dim, keepdim, "argmax", "argmax")
 
 
 def argmin(input, dim=None, keepdim=False):
     """Index of the minimum (first one on ties)."""
-    return _arg(input, dim, keepdim, np.argmin, "argmin")
+    return _arg(input, dim, keepdim, "argmin", "argmin")
 
 
 def all(input, dim=None, keepdim=False):
     x = input._array
     axes = None if dim is None else norm_dims(dim, x.ndim)
-    return _wrap(np.all(x, axis=axes, keepdims=keepdim), input._device)
+    return _wrap(x.all(axis=axes, keepdims=keepdim), input._device)
 
 
 def any(input, dim=None, keepdim=False):
     x = input._array
     axes = None if dim is None else norm_dims(dim, x.ndim)
-    return _wrap(np.any(x, axis=axes, keepdims=keepdim), input._device)
+    return _wrap(x.any(axis=axes, keepdims=keepdim), input._device)
 
 
 def count_nonzero(input, dim=None):
     x = input._array
     axes = None if dim is None else norm_dims(dim, x.ndim)
-    return _wrap(np.asarray(np.count_nonzero(x, axis=axes), np.int64), input._device)
+    return _wrap((x != 0).sum(axis=axes, dtype=np.int64), input._device)
 
 
 # ---- variance and friends ------------------------------------------------------------------------------
@@ -342,7 +344,7 @@ class StdBackward0(Node):
     def backward(self, g):
         out = self.out.reshape(self.kshape)
         with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(out == 0, 0, g.reshape(self.kshape) / (out * self.denom))   # PyTorch: 0 where std is 0
+            scale = xp_of(g).where(out == 0, 0, g.reshape(self.kshape) / (out * self.denom))   # 0 where std is 0
         return ((scale * (self.x - self.mu)).astype(self.x.dtype, copy=False),)
 
 
@@ -361,12 +363,13 @@ def _var_parts(input, dim, unbiased, keepdim, correction, op):
     c = _correction(unbiased, correction)
     axes = tuple(range(x.ndim)) if dim is None else norm_dims(dim, x.ndim)
     n = int(np.prod([x.shape[a] for a in axes])) if axes else 1
-    mu = x.mean(axis=axes, keepdims=True) if n else np.full(_keep_shape(x.shape, axes), np.nan, x.dtype)
+    xp = xp_of(x)
+    mu = x.mean(axis=axes, keepdims=True) if n else xp.full(_keep_shape(x.shape, axes), np.nan, x.dtype)
     dev = x - mu
     denom = n - c
     with np.errstate(divide="ignore", invalid="ignore"):
-        v = np.add.reduce(dev * dev, axis=axes, keepdims=keepdim) / _max(denom, 0)
-    return x, axes, mu, np.asarray(v, x.dtype), _max(denom, 0)
+        v = (dev * dev).sum(axis=axes, keepdims=keepdim) / _max(denom, 0)
+    return x, axes, mu, xp.asarray(v, x.dtype), _max(denom, 0)
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -381,7 +384,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation over ``dim``; see ``var``."""
     x, axes, mu, v, denom = _var_parts(input, dim, unbiased, keepdim, correction, "std")
-    out = _wrap(np.sqrt(v), input._device)
+    out = _wrap(xp_of(v).sqrt(v), input._device)
     if input._requires_grad:
         _record(StdBackward0, out, input, axes, x=x, mu=mu, denom=denom, out=out._array)
     return out
@@ -403,23 +406,23 @@ class NormBackward0(Node):
     _fresh = True
 
     def backward(self, g):
-        x, p = self.x, self.p
+        x, p, xp = self.x, self.p, xp_of(g)
         g = g.reshape(self.kshape)
         n = self.out.reshape(self.kshape)
         if p == 2:
             with np.errstate(divide="ignore", invalid="ignore"):
-                r = np.where(n == 0, 0, x / n)
+                r = xp.where(n == 0, 0, x / n)
         elif p == 1:
-            r = np.sign(x)
+            r = xp.sign(x)
         elif p == np.inf or p == -np.inf:
-            a = np.abs(x)
+            a = xp.abs(x)
             mask = a == n
-            r = np.sign(x) * mask / mask.sum(axis=self.axes, keepdims=True)
+            r = xp.sign(x) * mask / mask.sum(axis=self.axes, keepdims=True)
         elif p == 0:
-            r = np.zeros_like(x)
+            r = xp.zeros_like(x)
         else:
             with np.errstate(divide="ignore", invalid="ignore"):
-                r = np.where(n == 0, 0, x * np.abs(x) ** (p - 2) / n ** (p - 1))
+                r = xp.where(n == 0, 0, x * xp.abs(x) ** (p - 2) / n ** (p - 1))
         return ((g * r).astype(x.dtype, copy=False),)
 
 
@@ -432,19 +435,20 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if isinstance(p, str):
         raise NotImplementedError(f"norm(p={p!r}) is not supported by ember (vector norms only)")
     axes = tuple(range(x.ndim)) if dim is None else norm_dims(dim, x.ndim)
-    a = np.abs(x)
+    xp = xp_of(x)
+    a = xp.abs(x)
     if p == 2:
-        r = np.sqrt(np.add.reduce(x * x, axis=axes, keepdims=True))
+        r = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
     elif p == 1:
-        r = np.add.reduce(a, axis=axes, keepdims=True)
+        r = a.sum(axis=axes, keepdims=True)
     elif p == np.inf:
-        r = np.max(a, axis=axes, keepdims=True)
+        r = a.max(axis=axes, keepdims=True)
     elif p == -np.inf:
-        r = np.min(a, axis=axes, keepdims=True)
+        r = a.min(axis=axes, keepdims=True)
     elif p == 0:
-        r = np.add.reduce((x != 0).astype(x.dtype), axis=axes, keepdims=True)
+        r = (x != 0).astype(x.dtype).sum(axis=axes, keepdims=True)
     else:
-        r = np.add.reduce(a ** p, axis=axes, keepdims=True) ** (1.0 / p)
+        r = (a ** p).sum(axis=axes, keepdims=True) ** (1.0 / p)
     r = r.astype(x.dtype, copy=False)
     out = _wrap(r if keepdim else r.reshape(tuple(s for i, s in enumerate(x.shape) if i not in axes)),
                 input._device)
@@ -463,14 +467,15 @@ class CumsumBackward0(Node):
         d = self.dim
         if g.ndim == 0:
             return (g.copy(),)
-        return (np.flip(np.cumsum(np.flip(g, d), axis=d), d).copy(),)
+        xp = xp_of(g)
+        return (xp.flip(xp.cumsum(xp.flip(g, d), axis=d), d).copy(),)
 
 
 def cumsum(input, dim, *, dtype=None):
     """Running sum along ``dim``; integer tensors accumulate in int64."""
     x = _accumulator(input, dtype)
     d = norm_dim(dim, x.ndim)
-    out = make(np.cumsum(x, axis=d) if x.ndim else x.copy(), input._device)
+    out = make(xp_of(x).cumsum(x, axis=d) if x.ndim else x.copy(), input._device)
     record(out, CumsumBackward0, (input,), None, dim=d)
     return out
 
@@ -484,28 +489,30 @@ class CumprodBackward0(Node):
         x, d = self.x, self.dim
         if (x == 0).any():
             return (self._with_zeros(g),)
-        rev = np.flip(np.cumsum(np.flip(g * self.out, d), axis=d), d)
+        xp = xp_of(g)
+        rev = xp.flip(xp.cumsum(xp.flip(g * self.out, d), axis=d), d)
         return (rev / x,)
 
     def _with_zeros(self, g):
         # exact O(n^2) fallback along dim: d out_j / d x_i = prod_{k<=j, k!=i} x_k for j >= i
-        x = np.moveaxis(self.x, self.dim, -1)
-        gm = np.moveaxis(g, self.dim, -1)
+        xp = xp_of(g)
+        x = xp.moveaxis(self.x, self.dim, -1)
+        gm = xp.moveaxis(g, self.dim, -1)
         n = x.shape[-1]
-        res = np.zeros_like(x)
+        res = xp.zeros_like(x)
         for i in range(n):
             xi = x.copy()
             xi[..., i] = 1
-            partial = np.cumprod(xi, axis=-1)
-            res[..., i] = np.add.reduce(gm[..., i:] * partial[..., i:], axis=-1)
-        return np.moveaxis(res, -1, self.dim)
+            partial = xp.cumprod(xi, axis=-1)
+            res[..., i] = (gm[..., i:] * partial[..., i:]).sum(axis=-1)
+        return xp.moveaxis(res, -1, self.dim)
 
 
 def cumprod(input, dim, *, dtype=None):
     """Running product along ``dim``."""
     x = _accumulator(input, dtype)
     d = norm_dim(dim, x.ndim)
-    out = make(np.cumprod(x, axis=d) if x.ndim else x.copy(), input._device)
+    out = make(xp_of(x).cumprod(x, axis=d) if x.ndim else x.copy(), input._device)
     record(out, CumprodBackward0, (input,), (input._vc, input._vc[0], x, out._vc, 0, out._array),
            x=x, out=out._array, dim=d)
     return out

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..autograd.node import Node
 from .indexing import SliceBackward0
-from ._util import Tensor, make, make_view, norm_dim, record, sum_to
+from ._util import Tensor, as_strided, make, make_view, norm_dim, record, reshape_view, sum_to, xp_of
 
 __all__ = ["reshape", "view", "view_as", "reshape_as", "flatten", "unflatten", "squeeze", "unsqueeze", "permute",
            "transpose", "swapaxes", "swapdims", "t", "T", "mT", "movedim", "moveaxis", "expand", "expand_as",
@@ -76,10 +76,11 @@ def reshape(input, *shape):
     """Same data in a new shape (a view when possible, else a copy); one dim may be ``-1``."""
     x = input._array
     shape = _infer_shape(_sizes(shape), x.size)
-    try:
-        return _view_out(np.reshape(x, shape, copy=False), input, ViewBackward0, shape=x.shape)
-    except ValueError:     # strides allow no view: copy, as PyTorch's reshape does
-        return _copy_out(x.reshape(shape), input, UnsafeViewBackward0, shape=x.shape)
+    r = reshape_view(x, shape)
+    if r is not None:
+        return _view_out(r, input, ViewBackward0, shape=x.shape)
+    # strides allow no view: copy, as PyTorch's reshape does
+    return _copy_out(x.reshape(shape), input, UnsafeViewBackward0, shape=x.shape)
 
 
 def view(input, *shape):
@@ -88,11 +89,10 @@ def view(input, *shape):
         raise NotImplementedError("view(dtype) is not supported by ember; use .to(dtype)")
     x = input._array
     shape = _infer_shape(_sizes(shape), x.size)
-    try:
-        r = np.reshape(x, shape, copy=False)
-    except ValueError:
+    r = reshape_view(x, shape)
+    if r is None:
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one dimension "
-                           "spans across two contiguous subspaces). Use .reshape(...) instead.") from None
+                           "spans across two contiguous subspaces). Use .reshape(...) instead.")
     return _view_out(r, input, ViewBackward0, shape=x.shape)
 
 
@@ -149,7 +149,7 @@ def unsqueeze(input, dim):
     """Insert a size-1 dim at ``dim`` (in ``[-ndim-1, ndim]``)."""
     x = input._array
     d = norm_dim(dim, x.ndim + 1)
-    return _view_out(np.expand_dims(x, d), input, UnsqueezeBackward0, shape=x.shape)
+    return _view_out(xp_of(x).expand_dims(x, d), input, UnsqueezeBackward0, shape=x.shape)
 
 
 # ---- permutations --------------------------------------------------------------------------------------
@@ -183,7 +183,7 @@ def permute(input, *dims):
     dims = tuple(norm_dim(d, x.ndim) for d in dims)
     if len(set(dims)) != len(dims):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return _view_out(x.transpose(dims), input, PermuteBackward0, inv=tuple(np.argsort(dims)))
+    return _view_out(x.transpose(dims), input, PermuteBackward0, inv=tuple(int(i) for i in np.argsort(dims)))
 
 
 def transpose(input, dim0, dim1):
@@ -279,7 +279,7 @@ def expand(input, *sizes):
                                f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
                                f"{list(x.shape)}")
         target.append(s)
-    return _view_out(np.broadcast_to(x, tuple(target)), input, ExpandBackward0, shape=x.shape)
+    return _view_out(xp_of(x).broadcast_to(x, tuple(target)), input, ExpandBackward0, shape=x.shape)
 
 
 def expand_as(input, other):
@@ -318,7 +318,7 @@ def repeat(input, *sizes):
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
                            "tensor")
     xr = x.reshape((1,) * (len(reps) - x.ndim) + x.shape)
-    return _copy_out(np.tile(xr, reps), input, RepeatBackward0, reps=reps, shape=x.shape)
+    return _copy_out(xp_of(x).tile(xr, reps), input, RepeatBackward0, reps=reps, shape=x.shape)
 
 
 def tile(input, *dims):
@@ -359,7 +359,7 @@ def contiguous(input, memory_format=None):
     """``input`` itself if C-contiguous, else a contiguous copy."""
     if input._array.flags.c_contiguous:
         return input
-    return _copy_out(np.ascontiguousarray(input._array), input, CloneBackward0)
+    return _copy_out(input._device.xp.ascontiguousarray(input._array), input, CloneBackward0)
 
 
 class DiagonalBackward0(Node):
@@ -367,14 +367,14 @@ class DiagonalBackward0(Node):
     _fresh = True
 
     def backward(self, g):
-        out = np.zeros(self.shape, g.dtype)
+        out = xp_of(g).zeros(self.shape, g.dtype)
         diag = _writable_diagonal(out, self.offset, self.d1, self.d2)
         diag[...] = g
         return (out,)
 
 
 def _writable_diagonal(a, offset, d1, d2):
-    # np.diagonal returns a read-only view; build the same view with as_strided (writes go to ``a``)
+    # NumPy's diagonal is a read-only view; build the same view with as_strided (writes go to ``a``)
     n1, n2 = a.shape[d1], a.shape[d2]
     start = [0] * a.ndim
     if offset >= 0:
@@ -387,7 +387,7 @@ def _writable_diagonal(a, offset, d1, d2):
     other = [i for i in range(a.ndim) if i not in (d1, d2)]
     shape = tuple(a.shape[i] for i in other) + (length,)
     strides = tuple(a.strides[i] for i in other) + (a.strides[d1] + a.strides[d2],)
-    return np.lib.stride_tricks.as_strided(base, shape, strides)
+    return as_strided(base, shape, strides)
 
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
@@ -396,5 +396,5 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     d1, d2 = norm_dim(dim1, x.ndim), norm_dim(dim2, x.ndim)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return _view_out(np.diagonal(x, offset, d1, d2), input, DiagonalBackward0, shape=x.shape, offset=offset,
+    return _view_out(xp_of(x).diagonal(x, offset, d1, d2), input, DiagonalBackward0, shape=x.shape, offset=offset,
                      d1=d1, d2=d2)

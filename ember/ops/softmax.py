@@ -3,7 +3,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.node import Node
-from ._util import make, norm_dim, norm_dims, record
+from ._util import make, norm_dim, norm_dims, record, xp_of
 from .reduction import _record, _wrap, float_input
 
 __all__ = ["softmax", "log_softmax", "logsumexp"]
@@ -15,13 +15,14 @@ class LogsumexpBackward0(Node):
     _fresh = True
 
     def backward(self, g):
-        return (g.reshape(self.kshape) * np.exp(self.x - self.out.reshape(self.kshape)),)
+        return (g.reshape(self.kshape) * xp_of(g).exp(self.x - self.out.reshape(self.kshape)),)
 
 
 def _lse(x, axes):
-    m = np.max(x, axis=axes, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)
-    return np.log(np.add.reduce(np.exp(x - m), axis=axes, keepdims=True)) + m
+    xp = xp_of(x)
+    m = x.max(axis=axes, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0)
+    return xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
 
 
 def logsumexp(input, dim, keepdim=False):
@@ -30,7 +31,7 @@ def logsumexp(input, dim, keepdim=False):
     if x.dtype.kind != "f":
         x = x.astype(_dt.get_default_dtype().np)
     axes = norm_dims(dim, x.ndim)
-    r = _lse(x, axes) if x.size else np.log(np.add.reduce(np.exp(x), axis=axes, keepdims=True))
+    r = _lse(x, axes) if x.size else xp_of(x).log(xp_of(x).exp(x).sum(axis=axes, keepdims=True))
     out = _wrap(r if keepdim else r.reshape(tuple(s for i, s in enumerate(x.shape) if i not in axes)),
                 input._device)
     if input._requires_grad:
@@ -46,7 +47,7 @@ class SoftmaxBackward0(Node):
     def backward(self, g):
         y = self.out
         gy = g * y
-        return (gy - y * np.add.reduce(gy, axis=self.dim, keepdims=True),)
+        return (gy - y * gy.sum(axis=self.dim, keepdims=True),)
 
 
 class LogSoftmaxBackward0(Node):
@@ -55,7 +56,7 @@ class LogSoftmaxBackward0(Node):
     _fresh = True
 
     def backward(self, g):
-        return (g - np.exp(self.out) * np.add.reduce(g, axis=self.dim, keepdims=True),)
+        return (g - xp_of(g).exp(self.out) * g.sum(axis=self.dim, keepdims=True),)
 
 
 def _softmax_input(input, dim, dtype, name):
@@ -69,11 +70,12 @@ def _softmax_input(input, dim, dtype, name):
 def softmax(input, dim=None, dtype=None):
     """``exp(x) / sum(exp(x))`` along ``dim``, shifted by the maximum for stability."""
     x, d = _softmax_input(input, dim, dtype, "softmax")
+    xp = xp_of(x)
     if x.ndim == 0:
-        y = np.ones_like(x)
+        y = xp.ones_like(x)
     else:
-        e = np.exp(x - np.max(x, axis=d, keepdims=True)) if x.size else x.copy()
-        y = e / np.add.reduce(e, axis=d, keepdims=True)
+        e = xp.exp(x - x.max(axis=d, keepdims=True)) if x.size else x.copy()
+        y = e / e.sum(axis=d, keepdims=True)
     out = make(y, input._device)
     record(out, SoftmaxBackward0, (input,), (out._vc, 0, y), out=y, dim=d)
     return out
@@ -83,7 +85,7 @@ def log_softmax(input, dim=None, dtype=None):
     """``x - logsumexp(x)`` along ``dim`` (stable)."""
     x, d = _softmax_input(input, dim, dtype, "log_softmax")
     if x.ndim == 0:
-        y = np.zeros_like(x)
+        y = xp_of(x).zeros_like(x)
     else:
         y = x - _lse(x, (d,)) if x.size else x.copy()
     out = make(y, input._device)

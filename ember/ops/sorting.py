@@ -4,7 +4,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..autograd.node import Node
-from ._util import make, norm_dim, record
+from ._util import make, norm_dim, record, xp_of
 
 __all__ = ["sort", "argsort", "topk"]
 
@@ -18,8 +18,9 @@ class SortBackward0(Node):
     _fresh = True
 
     def backward(self, g):
-        out = np.zeros(self.shape, g.dtype)
-        np.put_along_axis(out, self.idx, g, axis=self.dim)
+        xp = xp_of(g)
+        out = xp.zeros(self.shape, g.dtype)
+        xp.put_along_axis(out, self.idx, g, axis=self.dim)
         return (out,)
 
 
@@ -28,8 +29,9 @@ class TopkBackward0(SortBackward0):
 
 
 def _sorted_indices(x, d, descending):
+    xp = xp_of(x)
     if not descending:
-        return np.argsort(x, axis=d, kind="stable")
+        return xp.argsort(x, axis=d, kind="stable")
     # a stable sort of negated keys keeps ties in index order (bool/unsigned keys are mirrored instead)
     if x.dtype.kind == "b":
         key = ~x
@@ -37,17 +39,17 @@ def _sorted_indices(x, d, descending):
         key = x.max() - x if x.size else x
     else:
         key = -x
-    return np.argsort(key, axis=d, kind="stable")
+    return xp.argsort(key, axis=d, kind="stable")
 
 
 def sort(input, dim=-1, descending=False, stable=False):
     """Sorted values and their indices along ``dim`` (ties keep index order)."""
     x = input._array
     if x.ndim == 0:
-        return return_sort(make(x.copy(), input._device), make(np.zeros((), np.int64), input._device))
+        return return_sort(make(x.copy(), input._device), make(xp_of(x).zeros((), np.int64), input._device))
     d = norm_dim(dim, x.ndim)
     idx = _sorted_indices(x, d, descending)
-    vals = np.take_along_axis(x, idx, axis=d)
+    vals = xp_of(x).take_along_axis(x, idx, axis=d)
     out = make(vals, input._device)
     record(out, SortBackward0, (input,), (), shape=x.shape, idx=idx, dim=d)
     return return_sort(out, make(idx.astype(np.int64), input._device))
@@ -65,10 +67,11 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
     if x.ndim == 0:
-        return return_topk(make(x.copy(), input._device), make(np.zeros((), np.int64), input._device))
+        return return_topk(make(x.copy(), input._device), make(xp_of(x).zeros((), np.int64), input._device))
+    xp = xp_of(x)
     idx = _sorted_indices(x, d, largest)
-    idx = np.take(idx, np.arange(k), axis=d)
-    vals = np.take_along_axis(x, idx, axis=d)
+    idx = idx[(slice(None),) * d + (slice(0, k),)]
+    vals = xp.take_along_axis(x, idx, axis=d)
     out = make(vals, input._device)
     record(out, TopkBackward0, (input,), (), shape=x.shape, idx=idx, dim=d)
     return return_topk(out, make(idx.astype(np.int64), input._device))

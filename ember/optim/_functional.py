@@ -14,7 +14,8 @@ A replacement must have the same signature and effects; it may ignore ``work``.
 """
 import math
 
-__all__ = ["sgd_update", "adam_update", "rmsprop_update", "register_kernel", "get_kernel"]
+__all__ = ["sgd_update", "adam_update", "rmsprop_update", "register_kernel", "get_kernel", "register_foreach_kernel",
+           "get_foreach_kernel"]
 
 
 def _effective_grad(xp, param, grad, work, weight_decay, maximize):
@@ -132,6 +133,24 @@ def register_kernel(name, xp, fn):
 def get_kernel(name, xp):
     """The update function for algorithm ``name`` on arrays of module ``xp``."""
     return _REGISTERED.get((name, xp.__name__)) or _DEFAULT[name]
+
+
+_FOREACH = {}
+
+
+def register_foreach_kernel(name, xp, fn):
+    """Use ``fn`` to update a whole parameter group at once on arrays of module ``xp`` (issue 7: one GPU kernel
+    launch per group). ``fn(xp, params, grads, *state_lists, steps_or_buffers, **options)`` takes lists of
+    arrays; it returns False, having changed nothing, when it cannot take these arrays (the optimiser then
+    updates parameter by parameter)."""
+    if name not in _DEFAULT:
+        raise KeyError(f"unknown optimiser kernel {name!r}; expected one of {sorted(_DEFAULT)}")
+    _FOREACH[(name, xp.__name__)] = fn
+
+
+def get_foreach_kernel(name, xp):
+    """The group-at-once update for ``name`` on module ``xp``, or None."""
+    return _FOREACH.get((name, xp.__name__))
 
 
 class Workspace:

@@ -36,6 +36,8 @@ class Adam(Optimizer):
             opts = dict(lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
                         weight_decay=group["weight_decay"], amsgrad=amsgrad, maximize=group["maximize"],
                         decoupled_weight_decay=group["decoupled_weight_decay"])
+            if self._foreach_step(group, amsgrad, opts):
+                continue
             for p in group["params"]:
                 g = p._grad
                 if g is None:
@@ -50,6 +52,24 @@ class Adam(Optimizer):
                                            **opts)
                 p._vc[0] += 1
         return loss
+
+    def _foreach_step(self, group, amsgrad, opts):
+        """The whole group in one call (the GPU's fused multi-tensor Adam); False to go parameter by parameter."""
+        found = self._foreach_kernel(group, "adam")
+        if found is None:
+            return False
+        params, dev, fn = found
+        states = [self.state[p] for p in params]
+        m = [self._state_tensor(p, s, "exp_avg") for p, s in zip(params, states)]
+        v = [self._state_tensor(p, s, "exp_avg_sq") for p, s in zip(params, states)]
+        vmax = [self._state_tensor(p, s, "max_exp_avg_sq") for p, s in zip(params, states)] if amsgrad else None
+        steps = [float(s["step"]._array + 1) if "step" in s else 1.0 for s in states]     # as _next_step counts
+        if not fn(dev.xp, [p._array for p in params], [p._grad._array for p in params], m, v, vmax, steps, **opts):
+            return False
+        for p, s in zip(params, states):
+            self._next_step(s)
+            p._vc[0] += 1
+        return True
 
 
 class AdamW(Adam):

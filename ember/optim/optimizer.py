@@ -11,7 +11,7 @@ from itertools import chain
 from .. import dtypes as _dt
 from .._tensor import Tensor, make
 from ..autograd.grad_mode import enable_grad
-from ._functional import Workspace
+from ._functional import Workspace, get_foreach_kernel
 
 __all__ = ["Optimizer", "required"]
 
@@ -92,6 +92,20 @@ class Optimizer:
             return None
         with enable_grad():
             return closure()
+
+    @staticmethod
+    def _foreach_kernel(group, name):
+        """``(params with gradients, their device, the group kernel)`` when ``name`` has a group-at-once kernel
+        for the group's device (``_functional.register_foreach_kernel``: the GPU's multi-tensor steps) and the
+        group's ``foreach``/``fused`` options allow it; None to go parameter by parameter."""
+        params = [p for p in group["params"] if p._grad is not None]
+        if not params or group.get("foreach") is False or group.get("fused") is False:
+            return None
+        dev = params[0]._device
+        fn = get_foreach_kernel(name, dev.xp)
+        if fn is None or any(p._device is not dev for p in params):
+            return None
+        return params, dev, fn
 
     def _state_tensor(self, p, state, key):
         """``state[key]``'s array, creating it (zeros shaped like ``p``) on first use."""

@@ -12,7 +12,6 @@ import sys
 import time
 from enum import Enum
 
-import numpy as np
 
 from .._tensor import Tensor
 from ._events import EventList, FunctionEvent
@@ -39,9 +38,9 @@ def set_device_synchronize(fn):
 def _output_bytes(out, inputs):
     """Bytes of the arrays an op returned that are new memory (not views of its inputs)."""
     if isinstance(out, Tensor):
-        arr = out._array
-        for t in inputs:
-            if isinstance(t, Tensor) and np.may_share_memory(arr, t._array):
+        arr, dev = out._array, out._device
+        for t in inputs:     # memory is shared only on one device (``to`` makes a copy on another)
+            if isinstance(t, Tensor) and t._device is dev and dev.xp.may_share_memory(arr, t._array):
                 return 0
         return arr.nbytes
     if isinstance(out, (tuple, list)):

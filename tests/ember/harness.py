@@ -7,6 +7,7 @@ and float64, on every device in ``DEVICES`` (CUDA cases skip, with the reason, w
     SPECS = [Op("exp", lambda m, x: m.exp(x), UNARY_SHAPES)]
     test_forward, test_backward, test_gradcheck = op_tests(SPECS)
 """
+import contextlib
 import dataclasses
 import zlib
 
@@ -15,24 +16,48 @@ import pytest
 import torch
 
 import ember
+from tests.ember.fake_cuda import installed
 
 torch.set_num_threads(1)
 
 
 def _cuda_reason():
+    if ember.cuda.is_available():
+        return None
     try:
         ember.zeros(1, device="cuda")
     except RuntimeError as e:
         return str(e)
-    return None
+    return "no GPU"
 
 
 _CUDA_SKIP = _cuda_reason()
+# "cuda" runs on a real GPU; "fake_cuda" runs the same cases on the NumPy-backed fake backend
+# (tests/ember/fake_cuda.py), which enforces CuPy's rules, wherever there is no GPU (CI)
 DEVICES = [pytest.param("cpu", id="cpu"),
-           pytest.param("cuda", id="cuda", marks=pytest.mark.skipif(_CUDA_SKIP is not None,
-                                                                  reason=f"no GPU backend: {_CUDA_SKIP}"))]
+           pytest.param("cuda", id="cuda", marks=[pytest.mark.gpu, pytest.mark.skipif(
+               _CUDA_SKIP is not None, reason=f"no GPU backend: {_CUDA_SKIP}")]),
+           pytest.param("fake_cuda", id="fake_cuda",
+                        marks=pytest.mark.skipif(_CUDA_SKIP is None, reason="a GPU is present: the cuda cases run"))]
+
+
+@contextlib.contextmanager
+def on_device(device):
+    """The device string for ember (``fake_cuda`` runs as ``cuda`` with the fake backend installed). It is
+    also ember's default device meanwhile, so helper tensors a spec makes (``m.tensor([0, 2])``) land there,
+    as they would with ``torch.set_default_device``."""
+    with installed() if device == "fake_cuda" else contextlib.nullcontext():
+        dev = "cuda" if device == "fake_cuda" else device
+        ember.set_default_device(dev)
+        try:
+            yield dev
+        finally:
+            ember.set_default_device("cpu")
+
 
 TOL = {"float32": dict(rtol=1e-4, atol=1e-5), "float64": dict(rtol=1e-9, atol=1e-10)}
+# on a GPU, reductions sum in another order and CUDA's math library differs from the host's by an ulp or two
+GPU_TOL = {"float32": dict(rtol=3e-4, atol=3e-5), "float64": dict(rtol=1e-8, atol=1e-10)}
 
 
 @dataclasses.dataclass
@@ -97,7 +122,9 @@ def as_numpy(t):
 
 
 def assert_close(actual, expected, dtype, tol=None, what=""):
-    kw = dict(TOL[dtype])
+    on_gpu = isinstance(actual, ember.Tensor) and actual.is_cuda and not ember.cuda.get_device_name().startswith(
+        "Fake")
+    kw = dict((GPU_TOL if on_gpu else TOL)[dtype])
     if tol and dtype in tol:
         kw.update(tol[dtype])
     a, e = as_numpy(actual), as_numpy(expected)
@@ -163,7 +190,8 @@ def op_tests(specs):
     def test_forward(spec, case, dtype, device):
         if dtype not in spec.dtypes:
             pytest.skip(f"{spec.name} is not defined for {dtype}")
-        check_forward(spec, case, dtype, device)
+        with on_device(device) as dev:
+            check_forward(spec, case, dtype, dev)
 
     @pytest.mark.parametrize("device", DEVICES)
     @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -171,12 +199,14 @@ def op_tests(specs):
     def test_backward(spec, case, dtype, device):
         if dtype not in spec.dtypes:
             pytest.skip(f"{spec.name} is not defined for {dtype}")
-        check_backward(spec, case, dtype, device)
+        with on_device(device) as dev:
+            check_backward(spec, case, dtype, dev)
 
     @pytest.mark.parametrize("device", DEVICES)
     @pytest.mark.parametrize("spec,case", [p for p in _ids(specs, "grad") if p.values[0].gradcheck])
     def test_gradcheck(spec, case, device):
-        check_gradcheck(spec, case, device)
+        with on_device(device) as dev:
+            check_gradcheck(spec, case, dev)
 
     return test_forward, test_backward, test_gradcheck
 

@@ -26,10 +26,11 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         from ...creation import tensor
         return tensor(0.0)
     arrays = [g._array for g in grads]
+    xp = grads[0]._device.xp                    # each gradient's norm on its device, the total on the host
     if norm_type == math.inf:
-        total = max(float(np.abs(a).max()) if a.size else 0.0 for a in arrays)
+        total = max(float(xp.abs(a).max()) if a.size else 0.0 for a in arrays)
     else:
-        per = [np.linalg.norm(a.reshape(-1).astype(np.float64), norm_type) for a in arrays]
+        per = [float(xp.linalg.norm(a.reshape(-1).astype(np.float64), norm_type)) for a in arrays]
         total = float(np.linalg.norm(np.asarray(per), norm_type))
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so "
@@ -39,7 +40,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if coef < 1:
         for g in grads:
             a = g._array
-            np.multiply(a, a.dtype.type(coef), out=a)
+            xp.multiply(a, a.dtype.type(coef), out=a)
             g._vc[0] += 1
     dev = grads[0]._device
     return make(dev.xp.asarray(total, dtype=arrays[0].dtype), dev)
@@ -49,5 +50,5 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp every gradient element to ``[-clip_value, clip_value]`` in place."""
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        np.clip(g._array, -clip_value, clip_value, out=g._array)
+        g._device.xp.clip(g._array, -clip_value, clip_value, out=g._array)
         g._vc[0] += 1

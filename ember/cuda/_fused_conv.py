@@ -1,0 +1,110 @@
+"""Convolutions on the GPU: im2col + cuBLAS GEMM (ember's generic path, with a one-launch col2im kernel for
+the input gradient), or cuDNN through ``cupyx.cudnn`` where CuPy has it (CuPy 13 and older: CuPy 14 removed
+cuDNN). ``EMBER_CONV`` (``auto``, ``im2col``, ``cudnn``; read at import) or ``set_conv_algorithm`` chooses;
+``auto`` takes cuDNN when present. The GPU check times both where both exist.
+"""
+import os
+
+import numpy as np
+
+from ..autograd.node import Node
+from ..backend import cuda_backend, xp_of
+from ._compile import BLOCK, Kernels, grid_for
+
+__all__ = ["col2im", "conv2d_cudnn", "set_conv_algorithm", "conv_algorithm", "cudnn_available", "ALGORITHMS"]
+
+ALGORITHMS = ("auto", "im2col", "cudnn")
+_CTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
+KERNELS = Kernels("conv.cu", ["col2im<float>", "col2im<double>"])
+_algorithm = [os.environ.get("EMBER_CONV", "auto").strip().lower() or "auto"]
+if _algorithm[0] not in ALGORITHMS:
+    _algorithm[0] = "auto"
+
+
+def set_conv_algorithm(name):
+    """``"auto"``, ``"im2col"`` or ``"cudnn"`` for GPU convolutions; returns the previous choice. ``"cudnn"``
+    without cuDNN in CuPy falls back to im2col (``cudnn_available()`` says which)."""
+    if name not in ALGORITHMS:
+        raise ValueError(f"conv algorithm must be one of {ALGORITHMS}, got {name!r}")
+    prev, _algorithm[0] = _algorithm[0], name
+    return prev
+
+
+def conv_algorithm():
+    return _algorithm[0]
+
+
+def cudnn_available():
+    """Whether the GPU backend offers cuDNN convolutions (``cupyx.cudnn``: CuPy 13 or older with cuDNN)."""
+    return cuda_backend().cudnn() is not None
+
+
+def col2im(gc, xshape, stride, dilation, pads):
+    """The input gradient ``(N, C, H, W)`` from column gradients ``gc`` ``(N, C, kh, kw, OH, OW)`` (padding
+    ``(top, left)`` cropped), or None when the kernel does not cover the arrays."""
+    ct = _CTYPES.get(gc.dtype)
+    if ct is None or not gc.flags.c_contiguous:
+        return None
+    n, c, kh, kw, oh, ow = gc.shape
+    h, w = xshape[2], xshape[3]
+    gx = xp_of(gc).empty((n, c, h, w), gc.dtype)
+    total = n * c * h * w
+    if total:
+        sizes = (n * c, h, w, kh, kw, stride[0], stride[1], dilation[0], dilation[1], pads[0], pads[1], oh, ow)
+        KERNELS[f"col2im<{ct}>"](grid_for(total), BLOCK, (gc, gx) + tuple(np.int64(v) for v in sizes))
+    return gx
+
+
+# ---- cuDNN ------------------------------------------------------------------------------------------------
+
+class _CudnnConvolutionBackward(Node):
+    __slots__ = ("x", "w", "pad", "stride", "dilation", "groups", "cudnn")
+    _saved = ("x", "w")
+    _fresh = True
+
+    def backward(self, g):
+        nx, nw, nb = self._next
+        xp = xp_of(g)
+        g = xp.ascontiguousarray(g)
+        geometry = (self.pad, self.stride, self.dilation, self.groups)
+        gx = gw = gb = None
+        if nx is not None:
+            gx = xp.empty_like(self.x)
+            self.cudnn.convolution_backward_data(self.w, g, None, gx, *geometry, deterministic=False,
+                                                 auto_tune=False, tensor_core="auto")
+        if nw is not None:
+            gw = xp.empty_like(self.w)
+            self.cudnn.convolution_backward_filter(self.x, g, gw, *geometry, deterministic=False, auto_tune=False,
+                                                   tensor_core="auto")
+        if nb is not None:
+            gb = g.sum(axis=(0, 2, 3))
+        return gx, gw, gb
+
+
+_CudnnConvolutionBackward.__name__ = _CudnnConvolutionBackward.__qualname__ = "ConvolutionBackward0"
+
+
+def conv2d_cudnn(input, weight, bias, stride, pads, dilation, groups):
+    """``conv2d`` through cuDNN, or None (im2col chosen, no cuDNN, asymmetric padding, other dtypes)."""
+    from ..ops._util import make, record, save_versions
+    if _algorithm[0] == "im2col":
+        return None
+    cudnn = cuda_backend().cudnn()
+    (pt, pb), (pl, pr) = pads
+    x, w = input._array, weight._array
+    if cudnn is None or pt != pb or pl != pr or x.dtype not in _CTYPES:
+        return None
+    xp = input._device.xp
+    x, w = xp.ascontiguousarray(x), xp.ascontiguousarray(w)
+    n, _, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    oh = (h + 2 * pt - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    ow = (wd + 2 * pl - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    y = xp.empty((n, o, oh, ow), x.dtype)
+    b = None if bias is None else xp.ascontiguousarray(bias._array)
+    cudnn.convolution_forward(x, w, b, y, (pt, pl), tuple(stride), tuple(dilation), groups, auto_tune=False,
+                              tensor_core="auto")
+    out = make(y, input._device)
+    record(out, _CudnnConvolutionBackward, (input, weight, bias), save_versions(input, weight), x=x, w=w,
+           pad=(pt, pl), stride=tuple(stride), dilation=tuple(dilation), groups=groups, cudnn=cudnn)
+    return out
