@@ -125,7 +125,7 @@ def random_split(dataset, lengths, generator=None):
         raise ValueError(f"lengths must be non-negative integers or fractions summing to 1, got {lengths}")
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    perm = randperm(n, generator=generator).tolist()
+    perm = randperm(n, generator=generator, device=generator.device if generator is not None else "cpu").tolist()
     out, offset = [], 0
     for length in lengths:
         out.append(Subset(dataset, perm[offset:offset + length]))

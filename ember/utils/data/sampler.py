@@ -28,7 +28,7 @@ def _fresh_generator(generator):
     """``generator``, or a new one seeded from the default generator (so ``ember.manual_seed`` governs it)."""
     if generator is not None:
         return generator
-    seed = int(empty((), dtype=int64).random_(0, 2 ** 62).item())
+    seed = int(empty((), dtype=int64, device="cpu").random_(0, 2 ** 62).item())
     return Generator().manual_seed(seed)
 
 
@@ -53,11 +53,13 @@ class RandomSampler(Sampler):
         n = len(self.data_source)
         g = _fresh_generator(self.generator)
         if self.replacement:
-            yield from randint(0, n, (self.num_samples,), generator=g).tolist()
+            yield from randint(0, n, (self.num_samples,), generator=g, device=g.device).tolist()
             return
+        # Indices are drawn on the generator's device (a CPU generator under EMBER_DEVICE=cuda works,
+        # as a GPU worker's kernels need; they end up as Python ints anyway).
         for _ in range(self.num_samples // n):
-            yield from randperm(n, generator=g).tolist()
-        yield from randperm(n, generator=g).tolist()[:self.num_samples % n]
+            yield from randperm(n, generator=g, device=g.device).tolist()
+        yield from randperm(n, generator=g, device=g.device).tolist()[:self.num_samples % n]
 
     def __len__(self):
         return self.num_samples
