@@ -37,7 +37,7 @@ DJANGO_APPS = [
     "django.contrib.staticfiles",
 ]
 THIRD_PARTY_APPS = ["channels", "ninja", "csp"]
-LOCAL_APPS = ["campfire", "campfire.accounts", "campfire.notebooks"]
+LOCAL_APPS = ["campfire", "campfire.accounts", "campfire.notebooks", "campfire.execution"]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
@@ -105,8 +105,14 @@ else:
 
 # --- Celery (the platform's worker consumes the `platform` queue) -------------------------------
 CELERY_BROKER_URL = env_url("CAMPFIRE_BROKER_URL", REDIS_URL, schemes={"redis", "rediss", "unix", "memory"})
-CELERY_TASK_DEFAULT_QUEUE = "platform"
-CELERY_TASK_ROUTES = {"campfire.*": {"queue": "platform"}}
+# The same names the execution workers read (workers/config.py): a prefix for queue names and
+# one for kombu's own keys, so several deployments (or test runs) can share one Redis.
+CAMPFIRE_QUEUE_PREFIX = env_str("CAMPFIRE_QUEUE_PREFIX", "")
+CAMPFIRE_BROKER_KEYPREFIX = env_str("CAMPFIRE_BROKER_KEYPREFIX", "")
+CELERY_TASK_DEFAULT_QUEUE = f"{CAMPFIRE_QUEUE_PREFIX}platform"
+CELERY_TASK_ROUTES = {"campfire.*": {"queue": CELERY_TASK_DEFAULT_QUEUE}}
+if CAMPFIRE_BROKER_KEYPREFIX:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": CAMPFIRE_BROKER_KEYPREFIX}
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -148,6 +154,13 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 CAMPFIRE_MAX_CELLS = env_int("CAMPFIRE_MAX_CELLS", 2000, minimum=1)
 CAMPFIRE_MAX_NOTEBOOKS_PER_USER = env_int("CAMPFIRE_MAX_NOTEBOOKS_PER_USER", 1000, minimum=1)
 CAMPFIRE_MAX_KERNELS_PER_USER = env_int("CAMPFIRE_MAX_KERNELS_PER_USER", 2, minimum=1)
+# Runs waiting or running at once, per user (a run-all of a long notebook counts every cell).
+CAMPFIRE_MAX_QUEUED_RUNS_PER_USER = env_int("CAMPFIRE_MAX_QUEUED_RUNS_PER_USER", 200, minimum=1)
+# The workers' stream settings (docs/EXECUTION.md): the platform appends `queued` events too.
+CAMPFIRE_STREAM_MAXLEN = env_int("CAMPFIRE_STREAM_MAXLEN", 10_000, minimum=100)
+CAMPFIRE_STREAM_TTL = env_int("CAMPFIRE_STREAM_TTL", 86_400, minimum=60)
+# Live execution needs the broker; without one the editor never shows the run UI.
+CAMPFIRE_EXECUTION_ENABLED = env_bool("CAMPFIRE_EXECUTION_ENABLED", True) and bool(CELERY_BROKER_URL) and bool(REDIS_URL)
 CAMPFIRE_MAX_TOKENS_PER_USER = env_int("CAMPFIRE_MAX_TOKENS_PER_USER", 20, minimum=1)
 
 # --- security headers ---------------------------------------------------------------------
