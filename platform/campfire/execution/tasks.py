@@ -7,7 +7,6 @@ message to another consumer; docs/EXECUTION.md, "The unacked index is shared").
 """
 
 from celery import shared_task
-from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from workers import protocol
@@ -17,11 +16,11 @@ from campfire.execution import services
 RETRY = {"autoretry_for": (OperationalError, InterfaceError), "retry_backoff": 1, "retry_backoff_max": 16, "max_retries": 5}
 
 
-@shared_task(name=protocol.TASK_RECORD_EXECUTION, queue=settings.CELERY_TASK_DEFAULT_QUEUE, **RETRY)
+@shared_task(name=protocol.TASK_RECORD_EXECUTION, **RETRY)
 def record_execution(payload: dict) -> str:
     return services.execution_record(payload=payload)
 
 
-@shared_task(name=protocol.TASK_RECORD_NOTEBOOK, queue=settings.CELERY_TASK_DEFAULT_QUEUE, **RETRY)
+@shared_task(name=protocol.TASK_RECORD_NOTEBOOK, **RETRY)
 def record_notebook_run(payload: dict) -> str:
     return services.notebook_run_record(payload=payload)
