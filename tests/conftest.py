@@ -39,6 +39,10 @@ def _configure():
 
 _configure()
 
+# The whole stack as processes (web, platform worker, execution workers), for live-execution
+# tests under tests/platform/execution/ and tests/e2e/; started only when a test asks for it.
+from tests.livestack import live, live_stack  # noqa: E402,F401
+
 
 def pytest_unconfigure(config):
     if _private_redis is not None:

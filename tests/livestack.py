@@ -25,6 +25,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
+import pytest
 import redis as redis_lib
 from websockets.sync.client import connect as ws_connect
 
@@ -258,7 +259,7 @@ class LiveStack:
             headers["Authorization"] = f"Bearer {token}"
         if cookie:
             headers["Cookie"] = cookie
-        return ws_connect(url, origin=origin or self.base_url, additional_headers=headers, max_size=None, proxy=None, open_timeout=10)
+        return ws_connect(url, origin=origin or self.base_url, additional_headers=headers, max_size=None, proxy=None, open_timeout=10, legacy=True)
 
     def events(self, session: str) -> list[dict]:
         return [decode_event(eid, fields) for eid, fields in self.redis.xrange(self.ns.session_events(session))]
@@ -298,3 +299,73 @@ class Listener:
 
     def close(self) -> None:
         self.connection.close()
+
+
+class Live:
+    """One test's view of the stack: a fresh user, its notebooks, runs; its kernels are shut
+    down at the end (the workers' kernel slots are shared by the whole session)."""
+
+    def __init__(self, stack: LiveStack):
+        self.stack = stack
+        self.username, self.token = stack.user()
+        self.notebooks: list[str] = []
+
+    def api(self, method: str, path: str, body=None, expect: int | None = None):
+        status, data = self.stack.api(self.token, method, path, body)
+        if expect is not None:
+            assert status == expect, f"{method} {path} -> {status}: {data}"
+        return data if expect is not None else (status, data)
+
+    def notebook(self, *sources: str, title: str = "Live") -> dict:
+        cells = [{"cell_type": "code", "source": source} for source in sources]
+        nb = self.api("POST", "/api/notebooks", {"title": title, "cells": cells}, expect=201)
+        self.notebooks.append(nb["id"])
+        return nb
+
+    def run(self, nb: dict, index: int = 0, source: str | None = None) -> str:
+        body = {} if source is None else {"source": source}
+        return self.api("POST", f"/api/notebooks/{nb['id']}/cells/{nb['cells'][index]['id']}/run", body, expect=202)["execution"]
+
+    def listen(self, nb: dict, after: str | None = None) -> Listener:
+        listener = Listener(self.stack.ws(nb["id"], self.token, after=after))
+        listener.until(lambda ms: any(m["type"] == "caught_up" for m in ms), timeout=10)
+        return listener
+
+    def recorded(self, execution: str, timeout: float = 30.0) -> dict:
+        """GET /api/executions/{id} once its record is stored."""
+        deadline = time.monotonic() + timeout
+        while True:
+            detail = self.api("GET", f"/api/executions/{execution}", expect=200)
+            if detail["recorded"]:
+                return detail
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no record for {execution}: {detail}\n{self.stack.tails(20)}")
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        for notebook_id in self.notebooks:
+            self.stack.api(self.token, "POST", f"/api/notebooks/{notebook_id}/shutdown", {})
+
+
+def text(events: list[dict], name: str = "stdout") -> str:
+    return "".join(e["data"]["text"] for e in events if e["type"] == "stream" and e["data"]["name"] == name)
+
+
+@pytest.fixture(scope="session")
+def live_stack():
+    """The whole stack, started once per test session (about 10 s) for the tests that need it."""
+    stack = LiveStack()
+    try:
+        stack.start()
+    except BaseException:
+        stack.stop()
+        raise
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+def live(live_stack):
+    handle = Live(live_stack)
+    yield handle
+    handle.close()
