@@ -8,7 +8,8 @@ Each connection has one reader: XREAD from the session's stream after `after` (e
 from the newest event), first the backlog without blocking, then blocking. Messages are the
 events exactly (DESIGN.md: {"id", "execution", "cell", "type", "data"}), plus control messages
 without an "id":
-  {"type": "hello",     "data": {"session", "kernel": {...}, "after"}}   first, always
+  {"type": "hello",     "data": {"session", "kernel": {...}, "after", "time"}}   first, always
+                        (`time`: the server's clock in ms, to place stream ids on the client's)
   {"type": "reset",     "data": {"reason", "last"}}   `after` is older than the stream keeps
                         (trimmed or expired): reload stored outputs; streaming goes on after `last`
   {"type": "caught_up", "data": {"last", "replayed"}}  the backlog is sent; what follows is live
@@ -16,6 +17,7 @@ without an "id":
 
 import asyncio
 import json
+import time
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -108,7 +110,7 @@ class NotebookEventsConsumer(AsyncWebsocketConsumer):
             elif events.missed_events(after, events.first_id(oldest), bool(exists)):
                 await self._control("reset", {"reason": "the events after this point are no longer kept", "last": newest_id})
                 after = newest_id
-            await self._control("hello", {"session": session, "kernel": kernel, "after": after})
+            await self._control("hello", {"session": session, "kernel": kernel, "after": after, "time": int(time.time() * 1000)})
             replayed, block = 0, None
             while True:
                 reply = await client.xread({key: after}, count=BATCH, block=block)
