@@ -96,7 +96,7 @@ class Execution(models.Model):
     finished = models.DateTimeField(null=True, blank=True)
     duration = models.FloatField(null=True, blank=True, help_text="Seconds the cell ran.")
     recorded = models.DateTimeField(null=True, blank=True, help_text="When the final record was stored.")
-    outputs_stored = models.BooleanField(default=False, help_text="Its outputs are the cell's stored outputs (or were).")
+    outputs_stored = models.BooleanField(default=False, help_text="Its outputs are the ones the cell holds now (one execution per cell).")
 
     class Meta:
         ordering = ["-requested"]

@@ -74,14 +74,17 @@ def session_get(*, notebook, user) -> KernelSession | None:
     return KernelSession.objects.filter(notebook=notebook, user_id=user.pk).first()
 
 
-def session_holds_kernel(*, session: KernelSession, client=None) -> bool:
-    """The authoritative answer (the cap is counted with it): the session is claimed by a live
-    worker, or it has runs waiting or running (a kernel is being started for them)."""
+def session_holds_kernel(*, session: KernelSession, client=None, pending: bool | None = None) -> bool:
+    """The authoritative answer (the cap is counted with it): the session has runs waiting or
+    running (a kernel is being started for them, `pending` when the caller knows), or it is
+    claimed by a live worker. The database is asked first: it costs no round trip to Redis."""
+    if pending is None:
+        pending = Execution.objects.filter(session=session, status__in=PENDING_STATUSES).exists()
+    if pending:
+        return True
     client = client or redis_client()
     owner = protocol.session_owner(client, session.key, namespace())
-    if owner and protocol.worker_is_alive(client, owner, namespace()):
-        return True
-    return Execution.objects.filter(session=session, status__in=PENDING_STATUSES).exists()
+    return bool(owner and protocol.worker_is_alive(client, owner, namespace()))
 
 
 def kernels_in_use(*, user, exclude=None) -> list[KernelSession]:

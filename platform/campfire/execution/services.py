@@ -11,9 +11,11 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
+
+from redis.exceptions import RedisError
 
 from workers import protocol
 
@@ -61,19 +63,24 @@ def kernel_session_refresh(*, session: KernelSession) -> KernelSession:
     return session
 
 
+def _lock(queryset) -> None:
+    """Lock a row until the transaction ends. SQLite has no row locks: its transactions take the
+    database's write lock up front (settings: transaction_mode IMMEDIATE), which already makes
+    writers take turns, so the query is skipped there."""
+    if connection.features.has_select_for_update:
+        queryset.select_for_update().values("pk").first()
+
+
 # ----------------------------------------------------------------------------------------- caps
-def _check_queued_cap(*, user, adding: int) -> None:
+def _check_caps(*, user, session: KernelSession, adding: int) -> None:
+    pending_sessions = list(Execution.objects.filter(user_id=user.pk, status__in=PENDING_STATUSES).values_list("session_id", flat=True))
     cap = settings.CAMPFIRE_MAX_QUEUED_RUNS_PER_USER
-    pending = Execution.objects.filter(user_id=user.pk, status__in=PENDING_STATUSES).count()
-    if pending + adding > cap:
+    if len(pending_sessions) + adding > cap:
         raise CapReached(
-            f"You already have {pending} runs waiting or running (the limit is {cap}); this would add {adding}. "
+            f"You already have {len(pending_sessions)} runs waiting or running (the limit is {cap}); this would add {adding}. "
             "Wait for them to finish, or interrupt the kernel to drop the waiting ones."
         )
-
-
-def _check_kernel_cap(*, user, session: KernelSession) -> None:
-    if selectors.session_holds_kernel(session=session):
+    if selectors.session_holds_kernel(session=session, pending=session.pk in pending_sessions):
         return
     cap = settings.CAMPFIRE_MAX_KERNELS_PER_USER
     others = selectors.kernels_in_use(user=user, exclude=session)
@@ -94,10 +101,9 @@ def execution_request(*, notebook: Notebook, user, runs: list[tuple[str, str]]) 
     is down (the runs are then ended as lost)."""
     with transaction.atomic():
         # One user's requests take turns here, so two of them cannot both pass the caps.
-        get_user_model().objects.select_for_update().filter(pk=user.pk).values("pk").first()
+        _lock(get_user_model().objects.filter(pk=user.pk))
         session = kernel_session_get_or_create(notebook=notebook, user=user)
-        _check_queued_cap(user=user, adding=len(runs))
-        _check_kernel_cap(user=user, session=session)
+        _check_caps(user=user, session=session, adding=len(runs))
         executions = Execution.objects.bulk_create(
             Execution(notebook=notebook, session=session, user=user, cell_id=cell_id, code=code) for cell_id, code in runs
         )
@@ -111,21 +117,26 @@ def execution_request(*, notebook: Notebook, user, runs: list[tuple[str, str]]) 
 
 
 def _announcing_sender(client, session: str):
-    """send_task that first appends the platform's `queued` event (with the run's position:
-    runs of the session ahead of it), so the stream shows it before any worker event."""
+    """send_task, then the platform's `queued` event with the run's position (runs of the session
+    ahead of it). After the send, not before: the two Redis round trips it takes are then off
+    the path to the kernel (the worker may well report `started` first; clients ignore a
+    `queued` for a run they saw start)."""
     ns = namespace()
 
     def send(name, *, args, queue, task_id):
-        request = args[0]
-        settled = int(client.get(ns.session_settled(session)) or 0)
-        event = protocol.make_event(protocol.EV_QUEUED, execution=request["execution"], cell=request["cell"],
-                                    data={"seq": request["seq"], "position": max(0, request["seq"] - 1 - settled)})
-        key = ns.session_events(session)
-        pipe = client.pipeline(transaction=False)
-        pipe.xadd(key, protocol.encode_event(event), maxlen=settings.CAMPFIRE_STREAM_MAXLEN, approximate=True)
-        pipe.expire(key, settings.CAMPFIRE_STREAM_TTL)
-        pipe.execute()
         send_task(name, args=args, queue=queue, task_id=task_id)
+        request = args[0]
+        try:
+            settled = int(client.get(ns.session_settled(session)) or 0)
+            event = protocol.make_event(protocol.EV_QUEUED, execution=request["execution"], cell=request["cell"],
+                                        data={"seq": request["seq"], "position": max(0, request["seq"] - 1 - settled)})
+            key = ns.session_events(session)
+            pipe = client.pipeline(transaction=False)
+            pipe.xadd(key, protocol.encode_event(event), maxlen=settings.CAMPFIRE_STREAM_MAXLEN, approximate=True)
+            pipe.expire(key, settings.CAMPFIRE_STREAM_TTL)
+            pipe.execute()
+        except RedisError as exc:  # the run is sent: only the announcement is missing
+            logs.warning("execution.queued_event_failed", execution=request["execution"], error=repr(exc))
 
     return send
 
@@ -197,75 +208,99 @@ def _stored_form(outputs) -> list[dict]:
     return [{k: v for k, v in output.items() if k != "transient"} for output in outputs if isinstance(output, dict)]
 
 
-def _locked_execution(execution_id: str, task: str) -> Execution | None:
-    try:
-        key = uuid.UUID(execution_id)
-    except ValueError:
-        key = None
-    execution = Execution.objects.select_for_update().filter(pk=key).first() if key else None
-    if execution is None:  # its notebook was deleted (cascade), or it never was ours
+def _unrecorded(execution_id: str, task: str, status: str) -> tuple[str, Execution | None]:
+    """("", the execution) a record is for, read without any lock; else "unknown" (its notebook
+    was deleted, or it never was ours) or "duplicate" (already recorded), logged."""
+    execution = Execution.objects.filter(pk=_uuid(execution_id)).first() if _uuid(execution_id) else None
+    if execution is None:
         logs.warning("record.unknown_execution", execution=execution_id, task=task)
-    return execution
+        return "unknown", None
+    if execution.is_final:
+        _duplicate(execution.id, execution.status, status)
+        return "duplicate", None
+    return "", execution
 
 
-def _already_final(execution: Execution, status: str) -> bool:
-    if not execution.is_final:
-        return False
-    if execution.status != status:
-        logs.warning("record.conflicting_duplicate", execution=execution.id, stored=execution.status, received=status)
+def _duplicate(execution_id, stored: str, received: str) -> None:
+    if stored != received:
+        logs.warning("record.conflicting_duplicate", execution=execution_id, stored=stored, received=received)
     else:
-        logs.info("record.duplicate", execution=execution.id, status=status)
-    return True
+        logs.info("record.duplicate", execution=execution_id, status=received)
 
 
-def _newer_outputs_stored(execution: Execution) -> bool:
-    """Has a later run of the same cell already stored its outputs? Later = a higher seq in the
-    same session (the order the kernel ran them), else requested later."""
-    same_session_later = Q(session_id=execution.session_id, seq__gt=execution.seq or 0)
-    other_session_later = ~Q(session_id=execution.session_id) & Q(requested__gt=execution.requested)
-    return (
-        Execution.objects.filter(notebook_id=execution.notebook_id, cell_id=execution.cell_id, outputs_stored=True)
-        .exclude(pk=execution.pk)
-        .filter(same_session_later | other_session_later)
-        .exists()
-    )
-
-
-def _record(payload, cls, task: str, apply) -> tuple[str, Execution | None]:
-    """The shared part of both records: parse, lock the execution, drop a duplicate, store the
-    common fields, let `apply(execution, record)` store the rest."""
+def _record(payload, cls, task: str, fields_of, then) -> tuple[str, Execution | None]:
+    """The shared part of both records: parse; read the execution (no lock: a duplicate costs no
+    write); then, in a short transaction, claim it with a conditional UPDATE (exactly one record
+    of an execution gets past it) and let `then(execution, record)` store the outputs."""
     try:
         record = cls.from_dict(payload)
     except protocol.ProtocolError as exc:
         logs.error("record.invalid", task=task, error=str(exc))
         return "invalid", None
+    refused, execution = _unrecorded(record.execution, task, record.status)
+    if refused:
+        return refused, None
+    fields = {
+        "status": record.status,
+        "started": _when(record.started),
+        "finished": _when(record.finished) or timezone.now(),
+        "duration": record.duration if isinstance(record.duration, (int, float)) else None,
+        "worker": str(record.worker)[:128],
+        "message": str(record.message or "")[:2000],
+        "recorded": timezone.now(),
+        **fields_of(record),
+    }
     with transaction.atomic():
-        execution = _locked_execution(record.execution, task)
-        if execution is None:
-            return "unknown", None
-        if _already_final(execution, record.status):
-            return "duplicate", execution
-        execution.status = record.status
-        execution.started, execution.finished = _when(record.started), _when(record.finished) or timezone.now()
-        execution.duration = record.duration if isinstance(record.duration, (int, float)) else None
-        execution.worker, execution.message = str(record.worker)[:128], str(record.message or "")[:2000]
-        execution.recorded = timezone.now()
-        apply(execution, record)
-        execution.save()
+        if not Execution.objects.filter(pk=execution.pk, status__in=PENDING_STATUSES).update(**fields):
+            _duplicate(execution.id, "recorded meanwhile", record.status)
+            return "duplicate", None
+        for name, value in fields.items():
+            setattr(execution, name, value)
+        then(execution, record)
     return "stored", execution
 
 
-def _apply_cell_record(execution: Execution, record: protocol.ExecutionRecord) -> None:
-    outputs = _stored_form(record.outputs)
-    execution.seq = record.seq if isinstance(record.seq, int) and record.seq > 0 else None
-    execution.outputs, execution.truncated = outputs, bool(record.truncated)
-    execution.execution_count = record.execution_count if isinstance(record.execution_count, int) and record.execution_count >= 0 else None
-    # Records of one notebook's cells are stored one at a time (the late-record check below).
-    Notebook.objects.select_for_update().filter(pk=execution.notebook_id).values("pk").first()
-    if (record.started is not None or outputs) and not _newer_outputs_stored(execution):
-        execution.outputs_stored = notebook_services.cell_outputs_store(
-            notebook_id=execution.notebook_id, cell_id=execution.cell_id, outputs=outputs, execution_count=execution.execution_count
-        )
+def _uuid(value: str):
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _is_later(holder: dict, execution: Execution) -> bool:
+    """Later = a higher seq in the same session (the order the kernel ran them), else requested later."""
+    if holder["session_id"] == execution.session_id:
+        return (holder["seq"] or 0) > (execution.seq or 0)
+    return holder["requested"] > execution.requested
+
+
+def _cell_fields(record: protocol.ExecutionRecord) -> dict:
+    return {
+        "seq": record.seq if isinstance(record.seq, int) and record.seq > 0 else None,
+        "outputs": _stored_form(record.outputs),
+        "truncated": bool(record.truncated),
+        "execution_count": record.execution_count if isinstance(record.execution_count, int) and record.execution_count >= 0 else None,
+    }
+
+
+def _store_cell_outputs(execution: Execution, record: protocol.ExecutionRecord) -> None:
+    """Make the run's outputs the cell's stored outputs, unless the run never started and printed
+    nothing, or a later run of the cell already stored its own (`outputs_stored` marks the one
+    execution whose outputs the cell holds)."""
+    if record.started is None and not execution.outputs:
+        return
+    # Records of one notebook's cells are stored one at a time.
+    _lock(Notebook.objects.filter(pk=execution.notebook_id))
+    same_cell = Execution.objects.filter(notebook_id=execution.notebook_id, cell_id=execution.cell_id)
+    holder = same_cell.filter(outputs_stored=True).exclude(pk=execution.pk).values("session_id", "seq", "requested").first()
+    if holder is not None and _is_later(holder, execution):
+        logs.info("record.older_than_stored", execution=execution.id, cell=execution.cell_id)
+        return
+    if notebook_services.cell_outputs_store(notebook_id=execution.notebook_id, cell_id=execution.cell_id,
+                                            outputs=execution.outputs, execution_count=execution.execution_count):
+        same_cell.filter(Q(outputs_stored=True) | Q(pk=execution.pk)).update(
+            outputs_stored=Case(When(pk=execution.pk, then=Value(True)), default=Value(False)))
+        execution.outputs_stored = True
 
 
 def execution_record(*, payload) -> str:
@@ -275,32 +310,39 @@ def execution_record(*, payload) -> str:
     gone (kept on the Execution only), a later run of the cell already stored its own, or the
     run never started and printed nothing (the cell keeps what it showed before).
     """
-    result, execution = _record(payload, protocol.ExecutionRecord, protocol.TASK_RECORD_EXECUTION, _apply_cell_record)
+    result, execution = _record(payload, protocol.ExecutionRecord, protocol.TASK_RECORD_EXECUTION, _cell_fields, _store_cell_outputs)
     if result == "stored":
         logs.info("execution.recorded", execution=execution.id, session=execution.session_id, cell=execution.cell_id,
                   status=execution.status, seq=execution.seq, stored=execution.outputs_stored, duration=execution.duration)
     return result
 
 
-def _apply_notebook_record(execution: Execution, record: protocol.NotebookRecord) -> None:
+def _notebook_results(record: protocol.NotebookRecord) -> list[dict]:
     results = []
     for cell in record.cells if isinstance(record.cells, list) else []:
-        if not isinstance(cell, dict) or not isinstance(cell.get("cell"), str):
-            continue
-        outputs = _stored_form(cell.get("outputs") or [])
-        count = cell.get("execution_count") if isinstance(cell.get("execution_count"), int) else None
-        if cell.get("status") != "not_run":
-            notebook_services.cell_outputs_store(notebook_id=execution.notebook_id, cell_id=cell["cell"], outputs=outputs, execution_count=count)
-        results.append({"cell": cell["cell"], "status": str(cell.get("status")), "execution_count": count, "outputs": outputs})
-    execution.outputs = results
+        if isinstance(cell, dict) and isinstance(cell.get("cell"), str):
+            count = cell.get("execution_count") if isinstance(cell.get("execution_count"), int) else None
+            results.append({"cell": cell["cell"], "status": str(cell.get("status")), "execution_count": count,
+                            "outputs": _stored_form(cell.get("outputs") or [])})
+    return results
+
+
+def _notebook_fields(record: protocol.NotebookRecord) -> dict:
     error = record.error if isinstance(record.error, dict) else {}
-    execution.message = execution.message or str(error.get("evalue", ""))[:2000]
+    return {"outputs": _notebook_results(record), "message": str(record.message or error.get("evalue", ""))[:2000]}
+
+
+def _store_notebook_outputs(execution: Execution, record: protocol.NotebookRecord) -> None:
+    for cell in execution.outputs:
+        if cell["status"] != "not_run":
+            notebook_services.cell_outputs_store(notebook_id=execution.notebook_id, cell_id=cell["cell"],
+                                                 outputs=cell["outputs"], execution_count=cell["execution_count"])
 
 
 def notebook_run_record(*, payload) -> str:
     """Store a whole-notebook run's record (campfire.record_notebook_run); idempotent likewise.
     Each code cell that ran stores its outputs in the notebook while the cell still exists."""
-    result, execution = _record(payload, protocol.NotebookRecord, protocol.TASK_RECORD_NOTEBOOK, _apply_notebook_record)
+    result, execution = _record(payload, protocol.NotebookRecord, protocol.TASK_RECORD_NOTEBOOK, _notebook_fields, _store_notebook_outputs)
     if result == "stored":
         logs.info("notebook_run.recorded", execution=execution.id, notebook=execution.notebook_id, status=execution.status)
     return result
