@@ -4,7 +4,7 @@ reload shows the stored outputs. Screenshots go to the shots folder for a person
 
 import pytest
 
-from tests.e2e.helpers import Server, create_notebook, open_editor, sign_up, unique, wait_until
+from tests.e2e.helpers import Server, api, create_notebook, open_editor, sign_up, unique, wait_until
 
 pytestmark = pytest.mark.usefixtures("live_stack")
 
@@ -104,3 +104,37 @@ def test_interrupt_from_the_toolbar(page, editor):
     wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-state').textContent.startsWith('Interrupted')", timeout=5)
     assert "KeyboardInterrupt" in output_text(page)
     wait_until(page, "document.querySelector('#kernel-status').dataset.state === 'idle'")
+
+
+def test_the_kernel_cap_message_offers_to_shut_down_a_kernel(page, context, editor, stack_server):
+    editor("print('third')")
+    others = [create_notebook(context, stack_server, f"Busy {i}", [("code", "import time; time.sleep(60)")]) for i in range(2)]
+    for nb in others:  # two kernels running: the cap (2) is reached
+        status, _ = api(context, stack_server, "POST", f"/api/notebooks/{nb['id']}/cells/{nb['cells'][0]['id']}/run", {})
+        assert status == 202
+    page.locator(".cell").first.locator(".cell-run").click()
+    page.wait_for_selector("#kernel-notice:not([hidden])")
+    notice = page.locator("#kernel-notice").inner_text()
+    assert "You already have 2 running kernels" in notice and "Shut one down to start another." in notice
+    assert state_text(page).startswith("Not run — You already have 2 running kernels")
+    page.get_by_role("button", name="Shut down “Busy 0”").click()
+    page.wait_for_selector("#kernel-notice button:has-text('“Busy 0” shut down')")
+    wait_until(page, "fetch('/api/kernels').then(r => r.json()).then(k => k.length === 1)", timeout=15)
+    page.locator(".cell").first.locator(".cell-run").click()
+    wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-outputs').innerText.includes('third')", timeout=20)
+    assert page.locator("#kernel-notice").is_hidden()
+    for nb in others:
+        api(context, stack_server, "POST", f"/api/notebooks/{nb['id']}/shutdown", {})
+
+
+def test_a_reset_reloads_the_stored_outputs(page, editor):
+    editor("print('kept')")
+    page.locator(".cell").first.locator(".cell-run").click()
+    wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-state').textContent.startsWith('Finished')")
+    page.evaluate("window.campfireEditor.kernel.pause()")
+    # As after a long sleep: the page shows nothing and asks for events older than the stream keeps.
+    page.evaluate(f"(() => {{ {CELL.format(i=0)}.cellView.outputArea.clearNow(); window.campfireEditor.kernel.after = '1-0'; }})()")
+    assert output_text(page) == ""
+    page.evaluate("window.campfireEditor.kernel.resume()")
+    wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-outputs').innerText.includes('kept')")
+    assert page.evaluate("window.campfireEditor.kernel.after") != "1-0"
