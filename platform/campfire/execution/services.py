@@ -53,7 +53,7 @@ def kernel_session_refresh(*, session: KernelSession) -> KernelSession:
     away without an event still in the stream)."""
     derived = events.current_state(session.key) or {"state": session.state, "worker": session.worker, "message": session.state_message}
     if derived["state"] in ACTIVE_STATES and not selectors.session_holds_kernel(session=session):
-        derived = {**derived, "state": KernelState.DEAD, "message": derived["message"] or "no kernel"}
+        derived = {**derived, "state": KernelState.DEAD, "message": ""}  # gone unnoticed: the next run starts one
     changes = {k: v for k, v in (("state", derived["state"]), ("worker", derived["worker"]), ("state_message", derived["message"][:500])) if getattr(session, k) != v}
     if changes:
         for key, value in changes.items():

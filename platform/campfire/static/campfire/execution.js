@@ -25,6 +25,7 @@ const KERNEL_LABELS = {
   lost: "Kernel: lost",
   unavailable: "Kernel: unavailable",
   shutdown: "Kernel: shut down",
+  off: "Kernel: not started (the first run starts one)",
 };
 const FINISHED_LABELS = {
   ok: "Finished",

@@ -23,6 +23,13 @@ function withoutTransient(output) {
   return rest;
 }
 
+// The platform's view of a session without a kernel: "dead" with no message means none was ever
+// started (or it went away unnoticed); the next run starts one.
+function kernelState(kernel) {
+  if (!kernel) return "off";
+  return kernel.state === "dead" && !kernel.message ? "off" : kernel.state;
+}
+
 function idTime(streamId) {
   return Number(String(streamId).split("-")[0]);
 }
@@ -37,7 +44,7 @@ export class KernelConnection {
     this.after = data.after || "0-0";
     this.runs = new Map(); // execution id -> {cell, started, finished, partial}
     for (const pending of data.pending || []) this.track(pending.execution, pending.cell);
-    this.kernelState = (data.kernel && data.kernel.state) || "dead";
+    this.kernelState = kernelState(data.kernel);
     this.ws = null;
     this.attempt = 0;
     this.everOpened = false;
@@ -132,7 +139,7 @@ export class KernelConnection {
   control({ type, data }) {
     if (type === "hello") {
       this.skew = Date.now() - data.time;
-      this.setKernel(data.kernel.state);
+      this.setKernel(kernelState(data.kernel));
     } else if (type === "reset") {
       this.after = data.last;
       this.reloadStoredOutputs();
