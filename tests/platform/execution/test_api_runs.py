@@ -207,3 +207,26 @@ def test_an_unreachable_broker_ends_the_runs_as_lost_with_a_503(alice_api, nb, b
     assert response.status_code == 503 and "cannot be reached" in response.json()["detail"]
     assert set(Execution.objects.values_list("status", flat=True)) == {"lost"}
     assert Execution.objects.filter(message__contains="could not be reached").count() == 3
+
+
+def test_a_whole_notebook_run_is_sent_to_the_pool_with_its_own_stream(alice, nb, sent):
+    from campfire.execution.services import notebook_run_request
+
+    execution = notebook_run_request(notebook=nb, user=alice)
+    [(task, payload)] = sent("cpu")
+    assert task == protocol.TASK_RUN_NOTEBOOK and payload["execution"] == str(execution.id)
+    assert payload["session"] == f"run-{execution.id}"  # never the live session's stream
+    cells = payload["notebook"]["cells"]
+    assert [c["id"] for c in cells] == ["a", "md", "b", "c"]
+    assert cells[0]["outputs"] == [] and cells[0]["execution_count"] is None and "outputs" not in cells[1]
+    assert execution.kind == "notebook" and execution.status == "queued"
+
+
+def test_the_api_schema_documents_live_execution(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    for path in ("/api/notebooks/{notebook_id}/cells/{cell_id}/run", "/api/notebooks/{notebook_id}/run-all",
+                 "/api/notebooks/{notebook_id}/interrupt", "/api/notebooks/{notebook_id}/restart",
+                 "/api/notebooks/{notebook_id}/shutdown", "/api/executions/{execution_id}", "/api/kernels"):
+        assert path in paths, path
+    run = paths["/api/notebooks/{notebook_id}/cells/{cell_id}/run"]["post"]
+    assert {"202", "429", "503"} <= set(run["responses"])

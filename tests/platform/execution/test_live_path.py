@@ -90,3 +90,21 @@ def test_matplotlib_figures_arrive_as_png(live):
     assert detail["status"] == "ok"
     images = [o for o in detail["outputs"] if o["output_type"] == "display_data" and "image/png" in o["data"]]
     assert len(images) == 1 and len(images[0]["data"]["image/png"]) > 1000
+
+
+def test_saving_the_notebook_while_a_cell_runs_never_loses_its_outputs(live):
+    """Outputs are not versioned content: an autosave during a run and the record after it
+    touch different rows, and neither overwrites the other."""
+    nb = live.notebook("import time\nprint('start', flush=True)\ntime.sleep(1)\nprint('end')")
+    listener = live.listen(nb)
+    execution = live.run(nb)
+    listener.until(lambda ms: any(m["type"] == "stream" and m["execution"] == execution for m in ms))
+    cell = nb["cells"][0]
+    saved = live.api("PATCH", f"/api/notebooks/{nb['id']}", {"version": nb["version"], "cells": [
+        {"id": cell["id"], "cell_type": "code", "source": cell["source"] + "\n# edited while running"}]}, expect=200)
+    live.recorded(execution)
+    after = live.api("GET", f"/api/notebooks/{nb['id']}", expect=200)
+    assert after["version"] == saved["version"]  # storing outputs did not bump the version
+    assert after["cells"][0]["source"].endswith("# edited while running")
+    assert after["cells"][0]["outputs"] == [{"output_type": "stream", "name": "stdout", "text": "start\nend\n"}]
+    listener.close()
