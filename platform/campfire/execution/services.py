@@ -11,6 +11,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
@@ -99,6 +100,9 @@ def execution_request(*, notebook: Notebook, user, runs: list[tuple[str, str]]) 
     """Queue `runs` ([(cell id, code)], in order) in the notebook's session; the caller has
     checked that the cells exist. Raises CapReached, or ExecutionUnavailable when the broker
     is down (the runs are then ended as lost)."""
+    for cell_id, code in runs:
+        if len(code) > protocol.MAX_CODE_CHARS:
+            raise ValidationError(f"cell {cell_id!r} has {len(code):,} characters of code; at most {protocol.MAX_CODE_CHARS:,} run at once")
     with transaction.atomic():
         # One user's requests take turns here, so two of them cannot both pass the caps.
         _lock(get_user_model().objects.filter(pk=user.pk))

@@ -103,6 +103,7 @@ def test_run_above_below_and_lists(alice_api, nb, sent, body, expected):
         ({"from": "c", "to": "a"}, 400, "no code cells"),
         ({"cells": ["a"], "sources": {"b": "1"}}, 400, "not among"),
         ({"cells": "a"}, 400, "cells"),
+        ({"cells": ["a"], "sources": {"a": "x" * 1_000_001}}, 400, "at most 1,000,000 run at once"),
     ],
 )
 def test_bad_run_requests_say_what_is_wrong(alice_api, nb, sent, body, status, words):

@@ -2,7 +2,6 @@
 
 import time
 
-
 from tests.livestack import text
 
 
