@@ -298,6 +298,7 @@ export class KernelConnection {
       const answer = await apiFetch(url, { method: "POST", body });
       for (const run of answer.executions || [answer]) this.track(run.execution, run.cell);
       this.ui.notice("");
+      if (["off", "shutdown", "dead", "culled", "lost"].includes(this.kernelState)) this.setKernel("starting"); // the first run starts one
     } catch (error) {
       for (const cell of code) this.ui.cellNotRun(cell.id, error.detail || error.message);
       this.refused(error);
