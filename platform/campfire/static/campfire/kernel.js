@@ -296,9 +296,11 @@ export class KernelConnection {
     const url = code.length === 1 ? path(this.notebookId, `cells/${encodeURIComponent(code[0].id)}/run`) : path(this.notebookId, "run-all");
     try {
       const answer = await apiFetch(url, { method: "POST", body });
-      for (const run of answer.executions || [answer]) this.track(run.execution, run.cell);
+      const runs = (answer.executions || [answer]).map((run) => this.track(run.execution, run.cell));
       this.ui.notice("");
-      if (["off", "shutdown", "dead", "culled", "lost"].includes(this.kernelState)) this.setKernel("starting"); // the first run starts one
+      // A run with no kernel behind it starts one (unless its events already said more).
+      const untouched = runs.every((run) => !run.started && !run.finished);
+      if (untouched && ["off", "shutdown", "dead", "culled", "lost"].includes(this.kernelState)) this.setKernel("starting");
     } catch (error) {
       for (const cell of code) this.ui.cellNotRun(cell.id, error.detail || error.message);
       this.refused(error);
