@@ -137,8 +137,9 @@ class LiveStack:
         self._worker_count = 0
 
     # ------------------------------------------------------------------------------ processes
-    def _spawn(self, name: str, cmd: list[str], **extra) -> Proc:
-        proc = Proc(name, cmd, {**self.env, **extra}, self.workdir / f"{name}.log")
+    def _spawn(self, name: str, cmd: list[str], drop: tuple[str, ...] = ()) -> Proc:
+        env = {key: value for key, value in self.env.items() if key not in drop}
+        proc = Proc(name, cmd, env, self.workdir / f"{name}.log")
         self.procs[name] = proc
         return proc
 
@@ -161,8 +162,10 @@ class LiveStack:
     def add_worker(self, wait: bool = False) -> str:
         self._worker_count += 1
         name = f"{self.prefix}-cpu{self._worker_count}@test"
+        # As deployed: execution workers hold broker credentials only.
         self._spawn(name, [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-n", name,
-                           "--without-mingle", "--without-gossip", "--without-heartbeat", "-l", "info"])
+                           "--without-mingle", "--without-gossip", "--without-heartbeat", "-l", "info"],
+                    drop=("DATABASE_URL", "SECRET_KEY"))
         self.workers.append(name)
         if wait:
             self.wait_worker(name)
