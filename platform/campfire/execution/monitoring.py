@@ -28,9 +28,25 @@ def queue_lengths(names: list[str], client=None) -> dict[str, int]:
     return {name: sum(counts[i * step : (i + 1) * step]) for i, name in enumerate(names)}
 
 
+def sandbox_summary(reported) -> tuple[str, bool]:
+    """(what to show, whether it is a warning) for a registry entry's `sandbox` (a dict
+    {"enabled", "network", "memory_mb", ...}; absent from workers that predate the sandbox)."""
+    if reported is None:
+        return "not reported", True
+    enabled = reported.get("enabled") if isinstance(reported, dict) else bool(reported)
+    if not enabled:
+        return "OFF: kernels run unconfined", True
+    if not isinstance(reported, dict):
+        return "on", False
+    details = [f"{reported[key]}{unit}" for key, unit in (("network", " network"), ("memory_mb", " MB"), ("cpus", " CPU")) if key in reported]
+    return "on" + (f" ({', '.join(details)})" if details else ""), False
+
+
 def workers_overview(client=None) -> dict:
     client, ns = client or redis_client(), namespace()
     workers = protocol.list_workers(client, ns)
+    for worker in workers:
+        worker["sandbox_text"], worker["sandbox_warning"] = sandbox_summary(worker.get("sandbox"))
     queues = [ns.pool_queue("cpu"), ns.pool_queue("cpu", live=True), ns.pool_queue("gpu"), ns.platform_queue]
     queues += [ns.worker_queue(w["name"]) for w in workers if isinstance(w.get("name"), str)]
     return {"workers": workers, "queues": queue_lengths(queues, client)}

@@ -49,3 +49,18 @@ def test_the_staff_page_is_for_staff_only(client, alice):
     client.force_login(alice)
     response = client.get("/staff/execution/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    "reported, shown, warning",
+    [
+        (None, "not reported", True),
+        ({"enabled": False}, "OFF: kernels run unconfined", True),
+        ({"enabled": True, "network": "none", "memory_mb": 2048, "cpus": 1.0, "uids": "2000000-2000255"}, "on (none network, 2048 MB, 1.0 CPU)", False),
+        (True, "on", False),
+    ],
+)
+def test_the_sandbox_column_says_what_the_worker_reports(reported, shown, warning):
+    from campfire.execution.monitoring import sandbox_summary
+
+    assert sandbox_summary(reported) == (shown, warning)
