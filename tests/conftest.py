@@ -24,7 +24,12 @@ def _configure():
 
         data_dir = Path(tempfile.mkdtemp(prefix="campfire-test-redis-"))
         os.environ["REDIS_URL"], _private_redis = start_private_redis(data_dir)
-    os.environ.setdefault("CAMPFIRE_REDIS_PREFIX", f"test-{uuid.uuid4().hex[:12]}")
+    run = f"test-{uuid.uuid4().hex[:12]}"
+    os.environ.setdefault("CAMPFIRE_REDIS_PREFIX", run)
+    # Tasks the platform sends go to this run's own queues and kombu keys, never to a shared
+    # `cpu` queue that a developer's `make run` worker might be consuming.
+    os.environ.setdefault("CAMPFIRE_QUEUE_PREFIX", f"{run}.")
+    os.environ.setdefault("CAMPFIRE_BROKER_KEYPREFIX", f"{run}:")
     os.environ.setdefault("SECRET_KEY", "test-only-" + uuid.uuid4().hex)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campfire.settings")
     import django
@@ -33,6 +38,10 @@ def _configure():
 
 
 _configure()
+
+# The whole stack as processes (web, platform worker, execution workers), for live-execution
+# tests under tests/platform/execution/ and tests/e2e/; started only when a test asks for it.
+from tests.livestack import live, live_stack  # noqa: E402,F401
 
 
 def pytest_unconfigure(config):

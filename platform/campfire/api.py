@@ -13,6 +13,8 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from campfire.accounts.auth import SIGNED_IN
+from campfire.execution.api import router as execution_router
+from campfire.execution.services import CapReached, ExecutionUnavailable
 from campfire.notebooks.api import router as notebooks_router
 from campfire.notebooks.exceptions import NotebookImportError, VersionConflict
 from campfire.notebooks.selectors import notebook_detail
@@ -20,7 +22,8 @@ from campfire.notebooks.selectors import notebook_detail
 api = NinjaAPI(
     title="Campfire API",
     version="1",
-    description="Notebooks, import/export and markdown rendering. Authenticate with a session "
+    description="Notebooks, import/export, markdown rendering and live execution (run cells, kernel "
+    "commands; outputs stream over the WebSocket ws/notebooks/{id}/). Authenticate with a session "
     "(plus the X-CSRFToken header on writes) or `Authorization: Bearer <token>` "
     "(create tokens at /accounts/tokens/).",
     auth=SIGNED_IN,
@@ -29,6 +32,7 @@ api = NinjaAPI(
     docs_decorator=csp_replace({"style-src": [SELF, UNSAFE_INLINE]}),
 )
 api.add_router("/", notebooks_router)
+api.add_router("/", execution_router)
 
 
 def _detail(request, message, status, **extra):
@@ -85,3 +89,13 @@ def on_too_big(request, exc):
 @api.exception_handler(VersionConflict)
 def on_conflict(request, exc):
     return _detail(request, str(exc), 409, current=notebook_detail(notebook=exc.current))
+
+
+@api.exception_handler(CapReached)
+def on_cap(request, exc):
+    return _detail(request, str(exc), 429, kernels=exc.kernels)
+
+
+@api.exception_handler(ExecutionUnavailable)
+def on_unavailable(request, exc):
+    return _detail(request, str(exc), 503)

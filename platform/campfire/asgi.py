@@ -1,7 +1,7 @@
 """ASGI entry point: Django for HTTP, Channels for WebSockets.
 
-The live-execution consumer (`ws/notebooks/<id>/`) is added to `websocket_urlpatterns`; the
-origin validator refuses WebSocket handshakes from pages on other hosts.
+WebSockets: the live-execution consumer (`ws/notebooks/<id>/`, campfire/execution/consumers.py);
+the origin validator refuses handshakes from pages on other hosts (and without an Origin).
 """
 
 import os
@@ -16,9 +16,8 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from campfire.execution.routing import websocket_urlpatterns  # noqa: E402
 from campfire.limits import BodySizeLimitASGI  # noqa: E402
-
-websocket_urlpatterns = []
 
 application = ProtocolTypeRouter(
     {

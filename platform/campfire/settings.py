@@ -37,7 +37,7 @@ DJANGO_APPS = [
     "django.contrib.staticfiles",
 ]
 THIRD_PARTY_APPS = ["channels", "ninja", "csp"]
-LOCAL_APPS = ["campfire", "campfire.accounts", "campfire.notebooks"]
+LOCAL_APPS = ["campfire", "campfire.accounts", "campfire.notebooks", "campfire.execution"]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
@@ -81,11 +81,22 @@ DATABASE_URL = env_url(
 )
 if DATABASE_URL.startswith("sqlite:") and not DATABASE_URL.startswith("sqlite://:memory:"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CAMPFIRE_DB_CONN_MAX_AGE", 0, minimum=0))}
+# SQLite keeps its connections (opening one costs a file open and the PRAGMAs below on every
+# request); PostgreSQL's default stays per request (a pooler is the better answer there).
+_SQLITE = DATABASE_URL.startswith("sqlite:")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CAMPFIRE_DB_CONN_MAX_AGE", 60 if _SQLITE else 0, minimum=0))}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Web requests and the platform worker write concurrently: wait for the lock instead of
     # failing at once, and take it up front so a read never has to upgrade to a write.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    # WAL: readers never wait for a writer, and with synchronous=NORMAL a commit appends to the
+    # log without an fsync, so the lock is held for well under a millisecond (a run request and
+    # a record task no longer queue behind each other's disk flush; durable across crashes of
+    # the processes, may lose the last commits on power loss).
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_url("REDIS_URL", None, schemes={"redis", "rediss", "unix"})
@@ -105,8 +116,14 @@ else:
 
 # --- Celery (the platform's worker consumes the `platform` queue) -------------------------------
 CELERY_BROKER_URL = env_url("CAMPFIRE_BROKER_URL", REDIS_URL, schemes={"redis", "rediss", "unix", "memory"})
-CELERY_TASK_DEFAULT_QUEUE = "platform"
-CELERY_TASK_ROUTES = {"campfire.*": {"queue": "platform"}}
+# The same names the execution workers read (workers/config.py): a prefix for queue names and
+# one for kombu's own keys, so several deployments (or test runs) can share one Redis.
+CAMPFIRE_QUEUE_PREFIX = env_str("CAMPFIRE_QUEUE_PREFIX", "")
+CAMPFIRE_BROKER_KEYPREFIX = env_str("CAMPFIRE_BROKER_KEYPREFIX", "")
+CELERY_TASK_DEFAULT_QUEUE = f"{CAMPFIRE_QUEUE_PREFIX}platform"
+CELERY_TASK_ROUTES = {"campfire.*": {"queue": CELERY_TASK_DEFAULT_QUEUE}}
+if CAMPFIRE_BROKER_KEYPREFIX:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": CAMPFIRE_BROKER_KEYPREFIX}
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -148,6 +165,13 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 CAMPFIRE_MAX_CELLS = env_int("CAMPFIRE_MAX_CELLS", 2000, minimum=1)
 CAMPFIRE_MAX_NOTEBOOKS_PER_USER = env_int("CAMPFIRE_MAX_NOTEBOOKS_PER_USER", 1000, minimum=1)
 CAMPFIRE_MAX_KERNELS_PER_USER = env_int("CAMPFIRE_MAX_KERNELS_PER_USER", 2, minimum=1)
+# Runs waiting or running at once, per user (a run-all of a long notebook counts every cell).
+CAMPFIRE_MAX_QUEUED_RUNS_PER_USER = env_int("CAMPFIRE_MAX_QUEUED_RUNS_PER_USER", 200, minimum=1)
+# The workers' stream settings (docs/EXECUTION.md): the platform appends `queued` events too.
+CAMPFIRE_STREAM_MAXLEN = env_int("CAMPFIRE_STREAM_MAXLEN", 10_000, minimum=100)
+CAMPFIRE_STREAM_TTL = env_int("CAMPFIRE_STREAM_TTL", 86_400, minimum=60)
+# Live execution needs the broker; without one the editor never shows the run UI.
+CAMPFIRE_EXECUTION_ENABLED = env_bool("CAMPFIRE_EXECUTION_ENABLED", True) and bool(CELERY_BROKER_URL) and bool(REDIS_URL)
 CAMPFIRE_MAX_TOKENS_PER_USER = env_int("CAMPFIRE_MAX_TOKENS_PER_USER", 20, minimum=1)
 
 # --- security headers ---------------------------------------------------------------------

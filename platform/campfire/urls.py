@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("campfire.accounts.urls")),
     path("notebooks/", include("campfire.notebooks.urls")),
+    path("staff/execution/", include("campfire.execution.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -10,54 +10,21 @@ which would make Django's ORM refuse to work in the platform tests that run afte
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 from tests.e2e.helpers import WATCH_SCRIPT, Server
+from tests.livestack import Database, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class _Database:
-    """A database only the browser tests' server uses, removed afterwards."""
-
-    def __init__(self, workdir: Path):
-        base = os.environ.get("DATABASE_URL", "")
-        self.admin_url = None
-        if base.startswith(("postgres://", "postgresql://")):
-            import psycopg
-
-            parsed = urlparse(base)
-            self.name = f"campfire_e2e_{secrets.token_hex(6)}"
-            self.admin_url = parsed._replace(path="/postgres").geturl()
-            with psycopg.connect(self.admin_url, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{self.name}"')
-            self.url = parsed._replace(path=f"/{self.name}").geturl()
-        else:
-            self.url = f"sqlite:///{workdir / 'e2e.sqlite3'}"
-
-    def drop(self):
-        if self.admin_url:
-            import psycopg
-
-            with psycopg.connect(self.admin_url, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
@@ -65,8 +32,8 @@ def server():
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
     workdir = Path(tempfile.mkdtemp(prefix="campfire-e2e-"))
-    database = _Database(workdir)
-    port = _free_port()
+    database = Database(workdir)
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database.url,
@@ -74,6 +41,8 @@ def server():
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(40),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # The editing tests run without workers: the editor shows no run UI (test_live_* has them).
+        "CAMPFIRE_EXECUTION_ENABLED": "0",
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "platform")]),
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)

@@ -154,3 +154,16 @@ def test_admin_lists_and_searches_every_model(db, notebook):
                 f"/admin/notebooks/notebook/{notebook.pk}/change/"]:
         assert client.get(url).status_code == 200, url
     assert b"Gradients" in client.get("/admin/notebooks/notebook/?q=Grad").content
+
+
+def test_healthz_reports_an_unreachable_redis(db, settings):
+    from campfire import views
+
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens there
+    views._health_redis.cache_clear()
+    views._healthy_at = -views.HEALTH_CACHE_SECONDS
+    try:
+        response = Client().get("/healthz")
+        assert response.status_code == 503 and response.json()["status"] == "error" and "redis" in response.json()
+    finally:
+        views._health_redis.cache_clear()

@@ -1,6 +1,7 @@
 """HTML pages for notebooks: list/search, create, import, settings, duplicate, fork, delete, editor."""
 
 from csp.decorators import csp
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -9,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
+from campfire.execution.selectors import editor_execution_data
 from campfire.notebooks import selectors, services
 from campfire.notebooks.exceptions import NotebookImportError, VersionConflict
 from campfire.notebooks.forms import NotebookCreateForm, NotebookImportForm, NotebookSettingsForm
@@ -60,6 +62,10 @@ def notebook_import(request):
 def notebook_editor(request, notebook_id):
     """The editor; read-only for a visitor of an unlisted or public notebook."""
     notebook = selectors.notebook_get_readable(notebook_id=notebook_id, user=request.user)
+    can_edit = request.user.is_authenticated and notebook.owner_id == request.user.pk
+    # Before the stored outputs are read: a run recorded in between is then both stored and
+    # replayed from its first event (the same outputs), never neither.
+    execution_data = editor_execution_data(notebook=notebook, user=request.user) if can_edit and settings.CAMPFIRE_EXECUTION_ENABLED else None
     data = selectors.notebook_detail(notebook=notebook)
     cells = [
         {"cell": item["cell"], "html": mark_safe(item["html"]) if item["html"] is not None else None}  # noqa: S308 sanitised by nh3
@@ -70,8 +76,9 @@ def notebook_editor(request, notebook_id):
         "markdown_html": {item["cell"]["id"]: item["html"] for item in cells if item["html"] is not None},
         "notebook_data": data,
         "cells": cells,
-        "can_edit": request.user.is_authenticated and notebook.owner_id == request.user.pk,
-        "execution_enabled": False,
+        "can_edit": can_edit,
+        "execution_enabled": execution_data is not None,
+        "execution_data": execution_data,
     }
     return render(request, "notebooks/editor.html", context)
 

@@ -9,9 +9,10 @@
 //     app.outputs                  {appendOutput, clearOutput, updateDisplay, renderOutput}
 //     app.execution                this ExecutionUI
 //     app.saveNow()                Promise<boolean>: flush unsaved edits before a run
-//   and calls app.execution.enable({runCells(cells), runAll(), interrupt(), restart()}) once connected.
-//   Then, per event: cellQueued(id, position), cellRunning(id, startedAt), cellFinished(id, {status,
-//   durationMs, executionCount}), and setKernelStatus(state, detail) for the kernel indicator.
+//   and calls app.execution.enable({runCells(cells), runAll(), interrupt(), restart(), shutdown()})
+//   once connected. Then, per event: cellQueued(id, position), cellRunning(id, startedAt),
+//   cellFinished(id, {status, durationMs, executionCount, message, truncated}), setKernelStatus(state,
+//   detail) for the kernel indicator, and notice(text, actions) for messages that need the user.
 
 const KERNEL_LABELS = {
   disconnected: "Kernel: not connected",
@@ -23,6 +24,8 @@ const KERNEL_LABELS = {
   culled: "Kernel: stopped (idle)",
   lost: "Kernel: lost",
   unavailable: "Kernel: unavailable",
+  shutdown: "Kernel: shut down",
+  off: "Kernel: not started (the first run starts one)",
 };
 const FINISHED_LABELS = {
   ok: "Finished",
@@ -46,6 +49,7 @@ export class ExecutionUI {
     this.view = view;
     this.toolbar = root.querySelector("#run-toolbar");
     this.kernelStatus = root.querySelector("#kernel-status");
+    this.noticeBox = root.querySelector("#kernel-notice");
     this.executor = null;
     this.running = new Map(); // cell id -> start time (ms since epoch)
     this.ticker = null;
@@ -91,6 +95,9 @@ export class ExecutionUI {
       case "restart":
         if (window.confirm("Restart the kernel? All variables will be lost.")) this.executor.restart();
         break;
+      case "shutdown":
+        if (window.confirm("Shut the kernel down? All variables will be lost; the next run starts a new kernel.")) this.executor.shutdown();
+        break;
       default:
         break;
     }
@@ -118,13 +125,54 @@ export class ExecutionUI {
     if (!this.ticker) this.ticker = setInterval(() => this.tick(), 200);
   }
 
-  cellFinished(cellId, { status = "ok", durationMs = null, executionCount = null } = {}) {
+  cellFinished(cellId, { status = "ok", durationMs = null, executionCount = null, message = "", truncated = false } = {}) {
     this.running.delete(cellId);
     const view = this.view.cellView(cellId);
     if (!view) return;
     view.setExecutionCount(executionCount);
     const label = FINISHED_LABELS[status] || status;
-    view.setState(status === "ok" ? "finished" : "failed", durationMs === null ? label : `${label} in ${formatDuration(durationMs)}`);
+    let text = durationMs === null ? label : `${label} in ${formatDuration(durationMs)}`;
+    if (message) text += ` — ${message}`;
+    if (truncated) text += " — output truncated";
+    view.setState(status === "ok" ? "finished" : "failed", text);
+  }
+
+  /** A cell that will not run after all (the request was refused): back to no state. */
+  cellNotRun(cellId, reason) {
+    this.running.delete(cellId);
+    const view = this.view.cellView(cellId);
+    if (!view) return;
+    view.setExecutionCount(view.cell.execution_count);
+    view.setState("failed", `Not run — ${reason}`);
+  }
+
+  /** A message above the cells (caps, lost connection); `actions`: [{label, run()}] buttons. */
+  notice(text, actions = []) {
+    if (!text) {
+      this.noticeBox.hidden = true;
+      this.noticeBox.replaceChildren();
+      return;
+    }
+    const paragraph = document.createElement("p");
+    paragraph.textContent = text;
+    const row = document.createElement("div");
+    for (const { label, run } of actions) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "button button-secondary";
+      button.textContent = label;
+      button.addEventListener("click", () => run(button));
+      row.append(button);
+    }
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "icon-button";
+    close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "✕";
+    close.addEventListener("click", () => this.notice(""));
+    row.append(close);
+    this.noticeBox.replaceChildren(paragraph, row);
+    this.noticeBox.hidden = false;
   }
 
   tick() {

@@ -1,0 +1,119 @@
+"""/api/… for live execution: run cells, kernel commands, executions. Thin: parse, check the
+cells, call a service, shape the answer. Owner only (others get 404, or 403 on a notebook they
+can read but not change, as for every write)."""
+
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from ninja import Router, Status
+
+from campfire.execution import selectors, services
+from campfire.execution.schemas import CapOut, ExecutionOut, KernelOut, KernelSummary, RunIn, RunManyIn, RunManyOut, RunOut
+from campfire.notebooks.schemas import ErrorOut
+from campfire.notebooks.selectors import notebook_get_owned
+
+router = Router(tags=["execution"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: CapOut, 503: ErrorOut}
+
+
+def _code_cell(notebook, cell_id: str) -> dict:
+    cell = next((c for c in notebook.cells if c["id"] == cell_id), None)
+    if cell is None:
+        raise Http404(f"cell {cell_id!r} is not in the saved notebook (save it first)")
+    if cell["cell_type"] != "code":
+        raise ValidationError(f"cell {cell_id!r} is a {cell['cell_type']} cell; only code cells run")
+    return cell
+
+
+def _selected(notebook, payload: RunManyIn) -> list[dict]:
+    if payload.cells is not None:
+        if len(set(payload.cells)) != len(payload.cells):
+            raise ValidationError("cells: each cell can be listed once")
+        return [_code_cell(notebook, cell_id) for cell_id in payload.cells]
+    ids = [c["id"] for c in notebook.cells]
+    start = ids.index(payload.from_) if payload.from_ in ids else None
+    end = ids.index(payload.to) if payload.to in ids else None
+    for name, value, index in (("from", payload.from_, start), ("to", payload.to, end)):
+        if value is not None and index is None:
+            raise Http404(f"{name}: cell {value!r} is not in the saved notebook (save it first)")
+    chosen = notebook.cells[start or 0 : (len(ids) if end is None else end + 1)]
+    return [c for c in chosen if c["cell_type"] == "code"]
+
+
+def _answer(executions) -> list[dict]:
+    return [{"execution": str(e.id), "cell": e.cell_id, "status": e.status, "session": str(e.session_id)} for e in executions]
+
+
+@router.post("/notebooks/{notebook_id}/cells/{cell_id}/run", response={202: RunOut, **ERRORS})
+def run_cell(request, notebook_id: UUID, cell_id: str, payload: RunIn | None = None):
+    """Queue one code cell. Runs `source` when given (the editor's text), else the saved source;
+    the code is kept with the execution. Outputs stream over `ws/notebooks/{id}/`."""
+    notebook = notebook_get_owned(notebook_id=notebook_id, user=request.auth)
+    cell = _code_cell(notebook, cell_id)
+    source = payload.source if payload is not None and payload.source is not None else cell["source"]
+    executions = services.execution_request(notebook=notebook, user=request.auth, runs=[(cell_id, source)])
+    return Status(202, _answer(executions)[0])
+
+
+@router.post("/notebooks/{notebook_id}/run-all", response={202: RunManyOut, **ERRORS})
+def run_many(request, notebook_id: UUID, payload: RunManyIn | None = None):
+    """Queue several code cells in order: all of them, a `cells` list (run above / below), or a
+    `from`/`to` range; markdown and raw cells in a range are skipped."""
+    payload = payload or RunManyIn()
+    notebook = notebook_get_owned(notebook_id=notebook_id, user=request.auth)
+    cells = _selected(notebook, payload)
+    sources = payload.sources or {}
+    unknown = set(sources) - {c["id"] for c in cells}
+    if unknown:
+        raise ValidationError(f"sources: cells {sorted(unknown)} are not among the cells to run")
+    if not cells:
+        raise ValidationError("there are no code cells to run")
+    runs = [(c["id"], sources.get(c["id"], c["source"])) for c in cells]
+    return Status(202, {"executions": _answer(services.execution_request(notebook=notebook, user=request.auth, runs=runs))})
+
+
+def _command(request, notebook_id: UUID, command: str):
+    notebook = notebook_get_owned(notebook_id=notebook_id, user=request.auth)
+    session = services.session_command(notebook=notebook, user=request.auth, command=command)
+    return Status(202, selectors.kernel_detail(session=session))
+
+
+@router.post("/notebooks/{notebook_id}/interrupt", response={202: KernelOut, **ERRORS})
+def interrupt(request, notebook_id: UUID):
+    """Interrupt the running cell; cells queued behind it do not run (they end "interrupted")."""
+    return _command(request, notebook_id, "interrupt")
+
+
+@router.post("/notebooks/{notebook_id}/restart", response={202: KernelOut, **ERRORS})
+def restart(request, notebook_id: UUID):
+    """Replace the kernel with a fresh one (all variables are lost); queued cells do not run."""
+    return _command(request, notebook_id, "restart")
+
+
+@router.post("/notebooks/{notebook_id}/shutdown", response={202: KernelOut, **ERRORS})
+def shutdown(request, notebook_id: UUID):
+    """Stop the kernel and free its place under the per-user kernel cap."""
+    return _command(request, notebook_id, "shutdown")
+
+
+@router.get("/notebooks/{notebook_id}/kernel", response={200: KernelOut, **ERRORS})
+def kernel(request, notebook_id: UUID):
+    """The notebook's kernel session: state (starting, idle, busy, dead, culled), device, worker."""
+    notebook = notebook_get_owned(notebook_id=notebook_id, user=request.auth)
+    session = selectors.session_get(notebook=notebook, user=request.auth)
+    if session is not None:
+        session = services.kernel_session_refresh(session=session)
+    return selectors.kernel_detail(session=session)
+
+
+@router.get("/kernels", response={200: list[KernelSummary], **ERRORS})
+def my_kernels(request):
+    """My notebooks that hold a kernel now (what the per-user cap counts)."""
+    return selectors.kernel_summaries(sessions=selectors.kernels_in_use(user=request.auth))
+
+
+@router.get("/executions/{execution_id}", response={200: ExecutionOut, **ERRORS})
+def execution(request, execution_id: str):
+    """One run: status, outputs (final once `recorded`), execution count and times."""
+    return selectors.execution_detail(execution=selectors.execution_get_owned(execution_id=execution_id, user=request.auth))

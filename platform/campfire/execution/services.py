@@ -1,0 +1,352 @@
+"""Live execution writes: run requests, session commands, and the workers' records.
+
+A run request creates its `Execution` rows and decides to send them in one transaction (caps
+are checked under a lock on the user's row); the tasks are sent by `transaction.on_commit`, so a
+worker never hears of a run the database does not have. Records are idempotent by execution id.
+"""
+
+import uuid
+from datetime import datetime
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Case, Q, Value, When
+from django.utils import timezone
+
+from redis.exceptions import RedisError
+
+from workers import protocol
+
+from campfire.execution import events, logs, selectors
+from campfire.execution.broker import namespace, redis_client, send_task
+from campfire.execution.models import ACTIVE_STATES, PENDING_STATUSES, Execution, KernelSession, KernelState, Kind, Status
+from campfire.notebooks import services as notebook_services
+from campfire.notebooks.models import Notebook
+
+COMMANDS = {"interrupt": protocol.TASK_INTERRUPT, "restart": protocol.TASK_RESTART, "shutdown": protocol.TASK_SHUTDOWN}
+
+
+class CapReached(Exception):
+    """A per-user cap would be passed; the message says which and what to do."""
+
+    def __init__(self, message: str, kernels: list[dict] | None = None):
+        super().__init__(message)
+        self.kernels = kernels or []
+
+
+class ExecutionUnavailable(Exception):
+    """The broker could not be reached; the runs were ended as lost."""
+
+
+# ------------------------------------------------------------------------------------- sessions
+def kernel_session_get_or_create(*, notebook: Notebook, user) -> KernelSession:
+    metadata = notebook.metadata.get("campfire") if isinstance(notebook.metadata, dict) else None
+    device = "gpu" if isinstance(metadata, dict) and metadata.get("device") == "gpu" else "cpu"
+    session, _ = KernelSession.objects.get_or_create(notebook=notebook, user=user, defaults={"device": device})
+    return session
+
+
+def kernel_session_refresh(*, session: KernelSession) -> KernelSession:
+    """Bring `state` up to date from the session's events (and the claim, for a kernel that went
+    away without an event still in the stream)."""
+    derived = events.current_state(session.key) or {"state": session.state, "worker": session.worker, "message": session.state_message}
+    if derived["state"] in ACTIVE_STATES and not selectors.session_holds_kernel(session=session):
+        derived = {**derived, "state": KernelState.DEAD, "message": ""}  # gone unnoticed: the next run starts one
+    changes = {k: v for k, v in (("state", derived["state"]), ("worker", derived["worker"]), ("state_message", derived["message"][:500])) if getattr(session, k) != v}
+    if changes:
+        for key, value in changes.items():
+            setattr(session, key, value)
+        session.updated = timezone.now()
+        KernelSession.objects.filter(pk=session.pk).update(**changes, updated=session.updated)
+    return session
+
+
+def _lock(queryset) -> None:
+    """Lock a row until the transaction ends. SQLite has no row locks: its transactions take the
+    database's write lock up front (settings: transaction_mode IMMEDIATE), which already makes
+    writers take turns, so the query is skipped there."""
+    if connection.features.has_select_for_update:
+        queryset.select_for_update().values("pk").first()
+
+
+# ----------------------------------------------------------------------------------------- caps
+def _check_caps(*, user, session: KernelSession, adding: int) -> None:
+    pending_sessions = list(Execution.objects.filter(user_id=user.pk, status__in=PENDING_STATUSES).values_list("session_id", flat=True))
+    cap = settings.CAMPFIRE_MAX_QUEUED_RUNS_PER_USER
+    if len(pending_sessions) + adding > cap:
+        raise CapReached(
+            f"You already have {len(pending_sessions)} runs waiting or running (the limit is {cap}); this would add {adding}. "
+            "Wait for them to finish, or interrupt the kernel to drop the waiting ones."
+        )
+    if selectors.session_holds_kernel(session=session, pending=session.pk in pending_sessions):
+        return
+    cap = settings.CAMPFIRE_MAX_KERNELS_PER_USER
+    others = selectors.kernels_in_use(user=user, exclude=session)
+    if len(others) >= cap:
+        titles = ", ".join(f"“{s.notebook.title}”" for s in others)
+        kernels = "kernel" if len(others) == 1 else "kernels"
+        raise CapReached(
+            f"You already have {len(others)} running {kernels} (notebooks {titles}); the limit is {cap}. "
+            "Shut one down to start another.",
+            kernels=selectors.kernel_summaries(sessions=others),
+        )
+
+
+# ------------------------------------------------------------------------------------- requests
+def execution_request(*, notebook: Notebook, user, runs: list[tuple[str, str]]) -> list[Execution]:
+    """Queue `runs` ([(cell id, code)], in order) in the notebook's session; the caller has
+    checked that the cells exist. Raises CapReached, or ExecutionUnavailable when the broker
+    is down (the runs are then ended as lost)."""
+    for cell_id, code in runs:
+        if len(code) > protocol.MAX_CODE_CHARS:
+            raise ValidationError(f"cell {cell_id!r} has {len(code):,} characters of code; at most {protocol.MAX_CODE_CHARS:,} run at once")
+    with transaction.atomic():
+        # One user's requests take turns here, so two of them cannot both pass the caps.
+        _lock(get_user_model().objects.filter(pk=user.pk))
+        session = kernel_session_get_or_create(notebook=notebook, user=user)
+        _check_caps(user=user, session=session, adding=len(runs))
+        executions = Execution.objects.bulk_create(
+            Execution(notebook=notebook, session=session, user=user, cell_id=cell_id, code=code) for cell_id, code in runs
+        )
+        if session.state not in ACTIVE_STATES:
+            session.state, session.state_message, session.updated = KernelState.STARTING, "", timezone.now()
+            KernelSession.objects.filter(pk=session.pk).update(state=session.state, state_message="", updated=session.updated)
+        transaction.on_commit(partial(_send, session, executions))
+    if any(e.status == Status.LOST for e in executions):
+        raise ExecutionUnavailable("the execution service cannot be reached right now; try again in a moment")
+    return executions
+
+
+def _announcing_sender(client, session: str):
+    """send_task, then the platform's `queued` event with the run's position (runs of the session
+    ahead of it). After the send, not before: the two Redis round trips it takes are then off
+    the path to the kernel (the worker may well report `started` first; clients ignore a
+    `queued` for a run they saw start)."""
+    ns = namespace()
+
+    def send(name, *, args, queue, task_id):
+        send_task(name, args=args, queue=queue, task_id=task_id)
+        request = args[0]
+        try:
+            settled = int(client.get(ns.session_settled(session)) or 0)
+            event = protocol.make_event(protocol.EV_QUEUED, execution=request["execution"], cell=request["cell"],
+                                        data={"seq": request["seq"], "position": max(0, request["seq"] - 1 - settled)})
+            key = ns.session_events(session)
+            pipe = client.pipeline(transaction=False)
+            pipe.xadd(key, protocol.encode_event(event), maxlen=settings.CAMPFIRE_STREAM_MAXLEN, approximate=True)
+            pipe.expire(key, settings.CAMPFIRE_STREAM_TTL)
+            pipe.execute()
+        except RedisError as exc:  # the run is sent: only the announcement is missing
+            logs.warning("execution.queued_event_failed", execution=request["execution"], error=repr(exc))
+
+    return send
+
+
+def _send(session: KernelSession, executions: list[Execution]) -> None:
+    client = redis_client()
+    sender = _announcing_sender(client, session.key)
+    for index, execution in enumerate(executions):
+        try:
+            request = protocol.submit_execute(
+                client, sender, execution=str(execution.id), session=session.key, cell=execution.cell_id,
+                code=execution.code, user=str(execution.user_id), device=session.device, ns=namespace(),
+            )
+        except Exception as exc:  # broker or Redis down: say so now rather than leave runs queued forever
+            logs.error("execution.send_failed", exc_info=True, execution=execution.id, session=session.key, error=repr(exc))
+            _end_unsent(executions[index:], "not run: the execution service could not be reached")
+            return
+        logs.info("execution.requested", execution=execution.id, session=session.key, notebook=execution.notebook_id, cell=execution.cell_id, seq=request.seq)
+
+
+def _end_unsent(executions: list[Execution], message: str) -> None:
+    now = timezone.now()
+    Execution.objects.filter(pk__in=[e.pk for e in executions], status=Status.QUEUED).update(status=Status.LOST, message=message, finished=now, recorded=now)
+    for execution in executions:
+        execution.status, execution.message = Status.LOST, message
+
+
+def session_command(*, notebook: Notebook, user, command: str) -> KernelSession:
+    """interrupt | restart | shutdown the notebook's kernel; runs queued so far do not run."""
+    if command not in COMMANDS:
+        raise ValueError(f"unknown kernel command {command!r}")
+    session = kernel_session_get_or_create(notebook=notebook, user=user)
+    try:
+        protocol.submit_session_command(redis_client(), send_task, COMMANDS[command], session.key, device=session.device, cancel_queued=True, ns=namespace())
+    except Exception as exc:
+        logs.error("kernel.command_failed", exc_info=True, session=session.key, command=command)
+        raise ExecutionUnavailable("the execution service cannot be reached right now; try again in a moment") from exc
+    logs.info("kernel.command", session=session.key, notebook=notebook.id, command=command)
+    return session
+
+
+def notebook_run_request(*, notebook: Notebook, user) -> Execution:
+    """Run the whole saved notebook in a fresh kernel (validation of tutorials and submissions);
+    its events go to a stream of its own, its record to `notebook_run_record`."""
+    cells = [{**cell, "outputs": [], "execution_count": None} if cell["cell_type"] == "code" else cell for cell in notebook.cells]
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": notebook.metadata, "cells": cells}
+    with transaction.atomic():
+        session = kernel_session_get_or_create(notebook=notebook, user=user)
+        execution = Execution.objects.create(notebook=notebook, session=session, user=user, kind=Kind.NOTEBOOK)
+        request = protocol.NotebookRequest(execution=str(execution.id), session=f"run-{execution.id}", notebook=nb, user=str(user.pk), device=session.device)
+        request.validate()
+        queue = namespace().pool_queue(session.device)
+        transaction.on_commit(lambda: send_task(protocol.TASK_RUN_NOTEBOOK, args=[request.to_dict()], queue=queue, task_id=str(execution.id)))
+    return execution
+
+
+# -------------------------------------------------------------------------------------- records
+def _when(value) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _stored_form(outputs) -> list[dict]:
+    """Outputs as the notebook stores them: nbformat dicts without the protocol's `transient`."""
+    return [{k: v for k, v in output.items() if k != "transient"} for output in outputs if isinstance(output, dict)]
+
+
+def _unrecorded(execution_id: str, task: str, status: str) -> tuple[str, Execution | None]:
+    """("", the execution) a record is for, read without any lock; else "unknown" (its notebook
+    was deleted, or it never was ours) or "duplicate" (already recorded), logged."""
+    execution = Execution.objects.filter(pk=_uuid(execution_id)).first() if _uuid(execution_id) else None
+    if execution is None:
+        logs.warning("record.unknown_execution", execution=execution_id, task=task)
+        return "unknown", None
+    if execution.is_final:
+        _duplicate(execution.id, execution.status, status)
+        return "duplicate", None
+    return "", execution
+
+
+def _duplicate(execution_id, stored: str, received: str) -> None:
+    if stored != received:
+        logs.warning("record.conflicting_duplicate", execution=execution_id, stored=stored, received=received)
+    else:
+        logs.info("record.duplicate", execution=execution_id, status=received)
+
+
+def _record(payload, cls, task: str, fields_of, then) -> tuple[str, Execution | None]:
+    """The shared part of both records: parse; read the execution (no lock: a duplicate costs no
+    write); then, in a short transaction, claim it with a conditional UPDATE (exactly one record
+    of an execution gets past it) and let `then(execution, record)` store the outputs."""
+    try:
+        record = cls.from_dict(payload)
+    except protocol.ProtocolError as exc:
+        logs.error("record.invalid", task=task, error=str(exc))
+        return "invalid", None
+    refused, execution = _unrecorded(record.execution, task, record.status)
+    if refused:
+        return refused, None
+    fields = {
+        "status": record.status,
+        "started": _when(record.started),
+        "finished": _when(record.finished) or timezone.now(),
+        "duration": record.duration if isinstance(record.duration, (int, float)) else None,
+        "worker": str(record.worker)[:128],
+        "message": str(record.message or "")[:2000],
+        "recorded": timezone.now(),
+        **fields_of(record),
+    }
+    with transaction.atomic():
+        if not Execution.objects.filter(pk=execution.pk, status__in=PENDING_STATUSES).update(**fields):
+            _duplicate(execution.id, "recorded meanwhile", record.status)
+            return "duplicate", None
+        for name, value in fields.items():
+            setattr(execution, name, value)
+        then(execution, record)
+    return "stored", execution
+
+
+def _uuid(value: str):
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _is_later(holder: dict, execution: Execution) -> bool:
+    """Later = a higher seq in the same session (the order the kernel ran them), else requested later."""
+    if holder["session_id"] == execution.session_id:
+        return (holder["seq"] or 0) > (execution.seq or 0)
+    return holder["requested"] > execution.requested
+
+
+def _cell_fields(record: protocol.ExecutionRecord) -> dict:
+    return {
+        "seq": record.seq if isinstance(record.seq, int) and record.seq > 0 else None,
+        "outputs": _stored_form(record.outputs),
+        "truncated": bool(record.truncated),
+        "execution_count": record.execution_count if isinstance(record.execution_count, int) and record.execution_count >= 0 else None,
+    }
+
+
+def _store_cell_outputs(execution: Execution, record: protocol.ExecutionRecord) -> None:
+    """Make the run's outputs the cell's stored outputs, unless the run never started and printed
+    nothing, or a later run of the cell already stored its own (`outputs_stored` marks the one
+    execution whose outputs the cell holds)."""
+    if record.started is None and not execution.outputs:
+        return
+    # Records of one notebook's cells are stored one at a time.
+    _lock(Notebook.objects.filter(pk=execution.notebook_id))
+    same_cell = Execution.objects.filter(notebook_id=execution.notebook_id, cell_id=execution.cell_id)
+    holder = same_cell.filter(outputs_stored=True).exclude(pk=execution.pk).values("session_id", "seq", "requested").first()
+    if holder is not None and _is_later(holder, execution):
+        logs.info("record.older_than_stored", execution=execution.id, cell=execution.cell_id)
+        return
+    if notebook_services.cell_outputs_store(notebook_id=execution.notebook_id, cell_id=execution.cell_id,
+                                            outputs=execution.outputs, execution_count=execution.execution_count):
+        same_cell.filter(Q(outputs_stored=True) | Q(pk=execution.pk)).update(
+            outputs_stored=Case(When(pk=execution.pk, then=Value(True)), default=Value(False)))
+        execution.outputs_stored = True
+
+
+def execution_record(*, payload) -> str:
+    """Store a run's final record (campfire.record_execution): stored | duplicate | unknown | invalid.
+
+    A duplicate changes nothing. The outputs become the cell's stored outputs unless the cell is
+    gone (kept on the Execution only), a later run of the cell already stored its own, or the
+    run never started and printed nothing (the cell keeps what it showed before).
+    """
+    result, execution = _record(payload, protocol.ExecutionRecord, protocol.TASK_RECORD_EXECUTION, _cell_fields, _store_cell_outputs)
+    if result == "stored":
+        logs.info("execution.recorded", execution=execution.id, session=execution.session_id, cell=execution.cell_id,
+                  status=execution.status, seq=execution.seq, stored=execution.outputs_stored, duration=execution.duration)
+    return result
+
+
+def _notebook_results(record: protocol.NotebookRecord) -> list[dict]:
+    results = []
+    for cell in record.cells if isinstance(record.cells, list) else []:
+        if isinstance(cell, dict) and isinstance(cell.get("cell"), str):
+            count = cell.get("execution_count") if isinstance(cell.get("execution_count"), int) else None
+            results.append({"cell": cell["cell"], "status": str(cell.get("status")), "execution_count": count,
+                            "outputs": _stored_form(cell.get("outputs") or [])})
+    return results
+
+
+def _notebook_fields(record: protocol.NotebookRecord) -> dict:
+    error = record.error if isinstance(record.error, dict) else {}
+    return {"outputs": _notebook_results(record), "message": str(record.message or error.get("evalue", ""))[:2000]}
+
+
+def _store_notebook_outputs(execution: Execution, record: protocol.NotebookRecord) -> None:
+    for cell in execution.outputs:
+        if cell["status"] != "not_run":
+            notebook_services.cell_outputs_store(notebook_id=execution.notebook_id, cell_id=cell["cell"],
+                                                 outputs=cell["outputs"], execution_count=cell["execution_count"])
+
+
+def notebook_run_record(*, payload) -> str:
+    """Store a whole-notebook run's record (campfire.record_notebook_run); idempotent likewise.
+    Each code cell that ran stores its outputs in the notebook while the cell still exists."""
+    result, execution = _record(payload, protocol.NotebookRecord, protocol.TASK_RECORD_NOTEBOOK, _notebook_fields, _store_notebook_outputs)
+    if result == "stored":
+        logs.info("notebook_run.recorded", execution=execution.id, notebook=execution.notebook_id, status=execution.status)
+    return result

@@ -1,0 +1,140 @@
+"""Live execution in a real browser against the whole stack (web, platform worker, CPU worker):
+output appears while a cell runs, figures show inline, a dropped connection catches up, and a
+reload shows the stored outputs. Screenshots go to the shots folder for a person to look at."""
+
+import pytest
+
+from tests.e2e.helpers import Server, api, create_notebook, open_editor, sign_up, unique, wait_until
+
+pytestmark = pytest.mark.usefixtures("live_stack")
+
+LINES = "import time\nfor i in range({n}):\n    print(f'line {{i}}', flush=True)\n    time.sleep({pause})"
+PLOT = "import matplotlib.pyplot as plt\nplt.figure(figsize=(4, 3))\nplt.plot([0, 1, 2, 3], [1, 3, 2, 4], marker='o')\nplt.title('ember loss')\nplt.show()"
+CELL = "document.querySelectorAll('.cell')[{i}]"
+
+
+@pytest.fixture
+def stack_server(live_stack):
+    return Server(base_url=live_stack.base_url, env=live_stack.env, root=None, log_path=live_stack.procs["web"].log_path)
+
+
+@pytest.fixture
+def editor(page, context, stack_server):
+    """Sign up, create a notebook from (type, source) pairs, open it with the kernel connected."""
+    opened = []
+
+    def open_notebook(*sources):
+        sign_up(page, stack_server, unique("live"))
+        nb = create_notebook(context, stack_server, "Live", [("code", source) for source in sources])
+        open_editor(page, stack_server, nb["id"])
+        wait_until(page, "(k => Boolean(k && k.ws && k.ws.readyState === 1 && !k.catchUp))(window.campfireEditor.kernel)")
+        opened.append(nb)
+        return nb
+
+    yield open_notebook
+    for nb in opened:
+        page.evaluate(f"fetch('/api/notebooks/{nb['id']}/shutdown', {{method: 'POST', headers: {{'X-CSRFToken': document.querySelector('meta[name=csrf-token]').content}}}})")
+
+
+def output_text(page, index=0):
+    return page.evaluate(f"{CELL.format(i=index)}.querySelector('.cell-outputs').innerText")
+
+
+def state_text(page, index=0):
+    return page.evaluate(f"{CELL.format(i=index)}.querySelector('.cell-state').textContent")
+
+
+def test_output_appears_while_the_cell_runs_and_survives_a_reload(page, editor, stack_server, shots_dir):
+    nb = editor(LINES.format(n=4, pause=0.6))
+    assert page.locator("#run-toolbar").is_visible()
+    page.locator(".cell").first.locator(".cm-content").click()
+    page.keyboard.press("Shift+Enter")
+    wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-outputs').innerText.includes('line 0')")
+    seen_while_running = output_text(page), state_text(page), page.locator(".cell").first.locator(".cell-prompt").inner_text()
+    page.screenshot(path=str(shots_dir / "live-streaming.png"))
+    assert "line 3" not in seen_while_running[0], "the first line must show before the cell ends"
+    assert seen_while_running[1].startswith("Running… ") and seen_while_running[2] == "[*]:"
+    wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-state').textContent.startsWith('Finished in')", timeout=15)
+    assert output_text(page).split() == ["line", "0", "line", "1", "line", "2", "line", "3"]
+    assert page.locator(".cell").first.locator(".cell-prompt").inner_text() == "[1]:"
+    page.screenshot(path=str(shots_dir / "live-finished.png"))
+
+    page.reload()
+    page.wait_for_selector("#notebook-app[data-ready='true']")
+    wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-outputs').innerText.includes('line 3')")
+    assert output_text(page).count("line 2") == 1 and page.locator(".cell").first.locator(".cell-prompt").inner_text() == "[1]:"
+    assert not page.errors
+
+
+def test_a_matplotlib_figure_shows_inline(page, editor, shots_dir):
+    editor(PLOT)
+    page.locator(".cell").first.locator(".cell-run").click()
+    page.wait_for_selector(".cell .output-image", timeout=30_000)
+    wait_until(page, "document.querySelector('.cell .output-image').naturalWidth > 0")
+    size = page.evaluate("(() => { const i = document.querySelector('.cell .output-image'); return [i.naturalWidth, i.naturalHeight]; })()")
+    page.screenshot(path=str(shots_dir / "live-matplotlib.png"))
+    assert size[0] >= 300 and size[1] >= 200
+    assert page.evaluate("document.querySelector('.cell .output-image').src.startsWith('data:image/png;base64,')")
+
+
+def test_a_dropped_connection_catches_up_on_everything_it_missed(page, editor, shots_dir):
+    editor(LINES.format(n=10, pause=0.3))
+    page.locator(".cell").first.locator(".cell-run").click()
+    wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-outputs').innerText.includes('line 1')")
+    page.evaluate("window.campfireEditor.kernel.pause()")  # the laptop lid closes
+    wait_until(page, "document.querySelector('#kernel-status').dataset.state === 'disconnected'")
+    before = output_text(page)
+    page.wait_for_timeout(1500)
+    assert output_text(page) == before  # nothing arrives while offline
+    page.screenshot(path=str(shots_dir / "live-offline.png"))
+    page.evaluate("window.campfireEditor.kernel.resume()")
+    status = wait_until(page, "(s => s.includes('caught up') && s)(document.querySelector('#kernel-status').textContent)")
+    page.screenshot(path=str(shots_dir / "live-caught-up.png"))
+    caught = int(status.split("reconnected — ")[1].split(" ")[0])
+    assert caught >= 3
+    wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-state').textContent.startsWith('Finished in')", timeout=15)
+    assert output_text(page).split("\n")[:10] == [f"line {i}" for i in range(10)]  # each once, in order
+
+
+def test_interrupt_from_the_toolbar(page, editor):
+    editor("while True:\n    pass")
+    page.locator(".cell").first.locator(".cell-run").click()
+    wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-state').textContent.startsWith('Running')")
+    page.get_by_role("button", name="■ Interrupt").click()
+    wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-state').textContent.startsWith('Interrupted')", timeout=5)
+    assert "KeyboardInterrupt" in output_text(page)
+    wait_until(page, "document.querySelector('#kernel-status').dataset.state === 'idle'")
+
+
+def test_the_kernel_cap_message_offers_to_shut_down_a_kernel(page, context, editor, stack_server):
+    editor("print('third')")
+    others = [create_notebook(context, stack_server, f"Busy {i}", [("code", "import time; time.sleep(60)")]) for i in range(2)]
+    for nb in others:  # two kernels running: the cap (2) is reached
+        status, _ = api(context, stack_server, "POST", f"/api/notebooks/{nb['id']}/cells/{nb['cells'][0]['id']}/run", {})
+        assert status == 202
+    page.locator(".cell").first.locator(".cell-run").click()
+    page.wait_for_selector("#kernel-notice:not([hidden])")
+    notice = page.locator("#kernel-notice").inner_text()
+    assert "You already have 2 running kernels" in notice and "Shut one down to start another." in notice
+    assert state_text(page).startswith("Not run — You already have 2 running kernels")
+    page.get_by_role("button", name="Shut down “Busy 0”").click()
+    page.wait_for_selector("#kernel-notice button:has-text('“Busy 0” shut down')")
+    wait_until(page, "fetch('/api/kernels').then(r => r.json()).then(k => k.length === 1)", timeout=15)
+    page.locator(".cell").first.locator(".cell-run").click()
+    wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-outputs').innerText.includes('third')", timeout=20)
+    assert page.locator("#kernel-notice").is_hidden()
+    for nb in others:
+        api(context, stack_server, "POST", f"/api/notebooks/{nb['id']}/shutdown", {})
+
+
+def test_a_reset_reloads_the_stored_outputs(page, editor):
+    editor("print('kept')")
+    page.locator(".cell").first.locator(".cell-run").click()
+    wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-state').textContent.startsWith('Finished')")
+    page.evaluate("window.campfireEditor.kernel.pause()")
+    # As after a long sleep: the page shows nothing and asks for events older than the stream keeps.
+    page.evaluate(f"(() => {{ {CELL.format(i=0)}.cellView.outputArea.clearNow(); window.campfireEditor.kernel.after = '1-0'; }})()")
+    assert output_text(page) == ""
+    page.evaluate("window.campfireEditor.kernel.resume()")
+    wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-outputs').innerText.includes('kept')")
+    assert page.evaluate("window.campfireEditor.kernel.after") != "1-0"

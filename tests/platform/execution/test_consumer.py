@@ -1,0 +1,150 @@
+"""The WebSocket consumer in-process (the real ASGI app, the real Redis stream): who gets in,
+what a client receives, resuming, and the reset when a client asks for events no longer kept.
+The same path through uvicorn with real workers is in test_live_websocket.py."""
+
+import json
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from campfire.accounts import services as account_services
+from campfire.asgi import application
+from campfire.execution import services
+from campfire.execution.broker import namespace, redis_client
+from campfire.notebooks import services as notebook_services
+from workers import protocol
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ORIGIN = (b"origin", b"http://localhost:8000")
+HOST = (b"host", b"localhost")
+
+
+@pytest.fixture
+def nb(alice):
+    return notebook_services.notebook_create(owner=alice, title="Socket", cells=[{"id": "a", "cell_type": "code", "source": "1"}])
+
+
+@pytest.fixture
+def session_key(nb, alice):
+    return services.kernel_session_get_or_create(notebook=nb, user=alice).key
+
+
+def token_for(user):
+    return account_services.token_create(user=user, name="ws")[1]
+
+
+def cookie_for(user):
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+def append(session, kind, data, execution="e1", cell="a", maxlen=None):
+    event = protocol.make_event(kind, execution=execution, cell=cell, data=data)
+    return redis_client().xadd(namespace().session_events(session), protocol.encode_event(event), maxlen=maxlen, approximate=False)
+
+
+def stdout(text):
+    return {"output_type": "stream", "name": "stdout", "text": text}
+
+
+async def _session(path, headers, steps):
+    """Connect; `steps(communicator)` talks to it. Returns (accepted, close code, steps' result)."""
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    accepted, code = await communicator.connect(timeout=5)
+    result = None
+    if accepted:
+        try:
+            result = await steps(communicator)
+        finally:
+            await communicator.disconnect()
+    return accepted, code, result
+
+
+def connect(nb, headers, steps=None, after=None):
+    path = f"/ws/notebooks/{nb.id}/" + (f"?after={after}" if after else "")
+
+    async def read_nothing(communicator):
+        return None
+
+    return async_to_sync(_session)(path, [ORIGIN, HOST, *headers], steps or read_nothing)
+
+
+async def receive_until(communicator, kind, timeout=5):
+    messages = []
+    while not messages or messages[-1]["type"] != kind:
+        messages.append(json.loads(await communicator.receive_from(timeout=timeout)))
+    return messages
+
+
+def test_the_owner_by_token_or_session_gets_hello_and_live_events(nb, alice, session_key):
+    for headers in ([(b"authorization", f"Bearer {token_for(alice)}".encode())], [(b"cookie", cookie_for(alice).encode())]):
+        async def steps(communicator):
+            first = await receive_until(communicator, "caught_up")
+            stream_id = append(session_key, "stream", stdout("live\n"))
+            return first, json.loads(await communicator.receive_from(timeout=5)), stream_id
+
+        accepted, _, (first, live, stream_id) = connect(nb, headers, steps)
+        assert accepted
+        assert [m["type"] for m in first] == ["hello", "caught_up"]
+        assert first[0]["data"]["session"] == session_key and first[0]["data"]["kernel"]["state"] == "dead"
+        assert live == {"id": stream_id, "execution": "e1", "cell": "a", "type": "stream", "data": stdout("live\n")}
+
+
+def test_resuming_after_an_id_sends_exactly_the_later_events_in_order(nb, alice, session_key):
+    ids = [append(session_key, "stream", stdout(f"{i}\n")) for i in range(5)]
+
+    async def steps(communicator):
+        return await receive_until(communicator, "caught_up")
+
+    _, _, messages = connect(nb, [(b"authorization", f"Bearer {token_for(alice)}".encode())], steps, after=ids[1])
+    assert [m.get("id") for m in messages[1:-1]] == ids[2:]
+    assert [m["data"]["text"] for m in messages[1:-1]] == ["2\n", "3\n", "4\n"]
+    assert messages[-1]["data"] == {"last": ids[-1], "replayed": 3}
+
+
+def test_asking_for_events_no_longer_kept_gets_a_reset(nb, alice, session_key):
+    ids = [append(session_key, "stream", stdout(f"{i}\n"), maxlen=3) for i in range(6)]  # keeps the last 3
+
+    async def steps(communicator):
+        return await receive_until(communicator, "caught_up")
+
+    _, _, messages = connect(nb, [(b"authorization", f"Bearer {token_for(alice)}".encode())], steps, after=ids[0])
+    assert messages[0] == {"type": "reset", "data": {"reason": "the events after this point are no longer kept", "last": ids[-1]}}
+    assert [m["type"] for m in messages[1:]] == ["hello", "caught_up"]  # streaming goes on after the newest
+    assert messages[-1]["data"]["replayed"] == 0
+
+
+def test_an_expired_stream_gets_a_reset_too(nb, alice, session_key):
+    async def steps(communicator):
+        return await receive_until(communicator, "caught_up")
+
+    _, _, messages = connect(nb, [(b"authorization", f"Bearer {token_for(alice)}".encode())], steps, after="1700000000000-0")
+    assert messages[0]["type"] == "reset"
+
+
+def test_without_after_only_new_events_are_sent(nb, alice, session_key):
+    old = append(session_key, "stream", stdout("old\n"))
+
+    async def steps(communicator):
+        return await receive_until(communicator, "caught_up")
+
+    _, _, messages = connect(nb, [(b"authorization", f"Bearer {token_for(alice)}".encode())], steps)
+    assert messages[0]["data"]["after"] == old and messages[-1]["data"]["replayed"] == 0
+
+
+def test_refused_anonymous_other_users_bad_tokens_and_bad_ids(nb, alice, bob):
+    assert connect(nb, [])[0] is False
+    assert connect(nb, [(b"authorization", f"Bearer {token_for(bob)}".encode())])[0] is False
+    assert connect(nb, [(b"cookie", cookie_for(bob).encode())])[0] is False
+    # A wrong token is refused even next to a good session cookie (no silent fall-back).
+    assert connect(nb, [(b"authorization", b"Bearer cf_wrong"), (b"cookie", cookie_for(alice).encode())])[0] is False
+    assert connect(nb, [(b"authorization", f"Bearer {token_for(alice)}".encode())], after="not-an-id")[0] is False
+
+
+def test_a_public_notebook_streams_to_its_owner_only(nb, bob):
+    nb.visibility = "public"
+    nb.save()
+    assert connect(nb, [(b"authorization", f"Bearer {token_for(bob)}".encode())])[0] is False

@@ -1,0 +1,172 @@
+"""The record tasks: idempotent by execution id, never letting an older run overwrite a newer
+one's outputs, and calm about cells and notebooks that are gone."""
+
+import logging
+import uuid
+
+import pytest
+
+from campfire.execution import services, tasks
+from campfire.execution.models import Execution
+from campfire.notebooks import services as notebook_services
+from campfire.notebooks.models import CellOutput
+
+pytestmark = pytest.mark.django_db
+
+OUT = {"output_type": "stream", "name": "stdout", "text": "hello\n"}
+
+
+@pytest.fixture
+def nb(alice):
+    return notebook_services.notebook_create(owner=alice, title="Records", cells=[{"id": "a", "cell_type": "code", "source": "print('hello')"}])
+
+
+@pytest.fixture
+def make_execution(nb, alice):
+    session = services.kernel_session_get_or_create(notebook=nb, user=alice)
+
+    def make(cell="a"):
+        return Execution.objects.create(notebook=nb, session=session, user=alice, cell_id=cell, code="print('hello')")
+
+    return make
+
+
+def record(execution, seq=1, status="ok", outputs=(OUT,), count=1, **extra):
+    return {
+        "execution": str(execution.id), "session": str(execution.session_id), "cell": execution.cell_id, "seq": seq,
+        "status": status, "outputs": list(outputs), "execution_count": count,
+        "started": "2026-11-26T10:00:00+00:00", "finished": "2026-11-26T10:00:01.5+00:00", "duration": 1.5,
+        "worker": "cpu@host", "message": "", "truncated": False, **extra,
+    }
+
+
+def stored(nb, cell="a"):
+    row = CellOutput.objects.filter(notebook=nb, cell_id=cell).first()
+    return (row.outputs, row.execution_count) if row else None
+
+
+def test_a_record_stores_the_outputs_in_the_notebook_and_the_execution(nb, make_execution):
+    execution = make_execution()
+    assert tasks.record_execution(record(execution)) == "stored"
+    execution.refresh_from_db()
+    assert (execution.status, execution.execution_count, execution.duration, execution.worker, execution.seq) == ("ok", 1, 1.5, "cpu@host", 1)
+    assert execution.started.isoformat() == "2026-11-26T10:00:00+00:00" and execution.outputs == [OUT]
+    assert execution.outputs_stored and stored(nb) == ([OUT], 1)
+    assert nb.version == type(nb).objects.get(pk=nb.pk).version  # outputs never touch the content version
+
+
+def test_a_duplicate_record_changes_nothing(nb, make_execution):
+    execution = make_execution()
+    services.execution_record(payload=record(execution))
+    CellOutput.objects.filter(notebook=nb).update(outputs=[{"output_type": "stream", "name": "stdout", "text": "later edit\n"}])
+    before = Execution.objects.filter(pk=execution.pk).values().get()
+    assert services.execution_record(payload=record(execution, outputs=[], count=9)) == "duplicate"
+    assert Execution.objects.filter(pk=execution.pk).values().get() == before
+    assert stored(nb)[0][0]["text"] == "later edit\n"
+
+
+def test_a_duplicate_with_another_status_is_logged_and_ignored(nb, make_execution, caplog):
+    execution = make_execution()
+    services.execution_record(payload=record(execution))
+    with caplog.at_level(logging.WARNING, logger="campfire.execution"):
+        assert services.execution_record(payload=record(execution, status="lost")) == "duplicate"
+    assert Execution.objects.get(pk=execution.pk).status == "ok"
+    assert "record.conflicting_duplicate" in caplog.text and "received=lost" in caplog.text
+
+
+def test_an_older_record_arriving_late_does_not_overwrite_a_newer_ones_outputs(nb, make_execution):
+    older, newer = make_execution(), make_execution()
+    services.execution_record(payload=record(newer, seq=2, outputs=[{"output_type": "stream", "name": "stdout", "text": "new\n"}], count=2))
+    assert services.execution_record(payload=record(older, seq=1, count=1)) == "stored"
+    assert stored(nb) == ([{"output_type": "stream", "name": "stdout", "text": "new\n"}], 2)
+    older.refresh_from_db()
+    assert older.status == "ok" and older.outputs == [OUT] and not older.outputs_stored
+
+
+def test_records_in_order_each_replace_the_cells_outputs(nb, make_execution):
+    first, second = make_execution(), make_execution()
+    services.execution_record(payload=record(first, seq=1, count=1))
+    services.execution_record(payload=record(second, seq=2, outputs=[], count=2))
+    assert stored(nb) == ([], 2)
+
+
+def test_a_run_that_never_started_keeps_the_cells_previous_outputs(nb, make_execution):
+    done, cancelled = make_execution(), make_execution()
+    services.execution_record(payload=record(done, seq=1))
+    payload = record(cancelled, seq=2, status="interrupted", outputs=[], count=None, started=None,
+                     message="not run: the session was interrupted before this cell started")
+    assert services.execution_record(payload=payload) == "stored"
+    assert stored(nb) == ([OUT], 1)
+    cancelled.refresh_from_db()
+    assert cancelled.status == "interrupted" and cancelled.message.startswith("not run")
+
+
+def test_a_record_for_a_deleted_cell_is_kept_on_the_execution_only(nb, make_execution):
+    execution = make_execution()
+    notebook_services.notebook_update(notebook=nb, version=nb.version, cells=[{"id": "z", "cell_type": "code", "source": ""}])
+    assert services.execution_record(payload=record(execution)) == "stored"
+    execution.refresh_from_db()
+    assert execution.outputs == [OUT] and execution.status == "ok" and not execution.outputs_stored
+    assert not CellOutput.objects.filter(notebook=nb).exists()
+
+
+def test_a_record_for_a_deleted_notebook_logs_and_returns(nb, make_execution, caplog):
+    execution = make_execution()
+    payload = record(execution)
+    notebook_services.notebook_delete(notebook=nb)
+    with caplog.at_level(logging.WARNING, logger="campfire.execution"):
+        assert tasks.record_execution(payload) == "unknown"
+    assert f"record.unknown_execution execution={execution.id}" in caplog.text
+
+
+def test_display_ids_are_not_stored(nb, make_execution):
+    execution = make_execution()
+    shown = {"output_type": "display_data", "data": {"text/plain": "50%"}, "metadata": {}, "transient": {"display_id": "bar"}}
+    services.execution_record(payload=record(execution, outputs=[shown]))
+    assert stored(nb)[0] == [{"output_type": "display_data", "data": {"text/plain": "50%"}, "metadata": {}}]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "not a dict",
+        {"execution": "x"},
+        {"execution": "bad id!", "session": "s", "cell": "a", "seq": 1, "status": "ok", "outputs": [], "execution_count": 1,
+         "started": None, "finished": "2026-11-26T10:00:00+00:00", "duration": None, "worker": "w"},
+        {"execution": str(uuid.uuid4()), "session": "s", "cell": "a", "seq": 1, "status": "running", "outputs": [],
+         "execution_count": 1, "started": None, "finished": "2026-11-26T10:00:00+00:00", "duration": None, "worker": "w"},
+    ],
+)
+def test_malformed_records_are_logged_and_dropped(payload, caplog):
+    with caplog.at_level(logging.ERROR, logger="campfire.execution"):
+        assert services.execution_record(payload=payload) == "invalid"
+    assert "record.invalid" in caplog.text
+
+
+def test_a_record_with_an_unknown_id_is_logged(caplog):
+    payload = {"execution": str(uuid.uuid4()), "session": "s", "cell": "a", "seq": 1, "status": "ok", "outputs": [],
+               "execution_count": 1, "started": None, "finished": "2026-11-26T10:00:00+00:00", "duration": None, "worker": "w"}
+    with caplog.at_level(logging.WARNING, logger="campfire.execution"):
+        assert services.execution_record(payload=payload) == "unknown"
+
+
+def test_a_whole_notebook_run_stores_each_cell(nb, alice):
+    notebook_services.notebook_update(notebook=nb, version=nb.version, cells=[
+        {"id": "a", "cell_type": "code", "source": "1/0"}, {"id": "b", "cell_type": "code", "source": "2"}])
+    nb.refresh_from_db()
+    execution = Execution.objects.create(notebook=nb, session=services.kernel_session_get_or_create(notebook=nb, user=alice), user=alice, kind="notebook")
+    error = {"output_type": "error", "ename": "ZeroDivisionError", "evalue": "division by zero", "traceback": ["..."]}
+    payload = {
+        "execution": str(execution.id), "session": f"run-{execution.id}", "status": "error", "notebook": None,
+        "cells": [{"cell": "a", "status": "error", "execution_count": 1, "outputs": [error]},
+                  {"cell": "b", "status": "not_run", "execution_count": None, "outputs": []}],
+        "started": "2026-11-26T10:00:00+00:00", "finished": "2026-11-26T10:00:02+00:00", "duration": 2.0, "worker": "cpu@h",
+        "message": "ZeroDivisionError: division by zero",
+        "error": {"cell": "a", "ename": "ZeroDivisionError", "evalue": "division by zero", "traceback": "..."},
+    }
+    assert tasks.record_notebook_run(payload) == "stored"
+    assert tasks.record_notebook_run(payload) == "duplicate"
+    execution.refresh_from_db()
+    assert execution.status == "error" and execution.message == "ZeroDivisionError: division by zero"
+    assert [c["status"] for c in execution.outputs] == ["error", "not_run"]
+    assert stored(nb, "a") == ([error], 1) and stored(nb, "b") is None
