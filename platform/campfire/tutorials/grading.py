@@ -57,9 +57,12 @@ def _publish(attempt: ExerciseAttempt, execution: Execution) -> None:
     same). A Redis failure only loses the event: the browser falls back to GET."""
     exercise, copy = attempt.exercise, attempt.copy
     status = selectors.exercise_status(exercise=exercise, user=attempt.learner)
+    progress = selectors.copy_progress(copy=copy) if copy else None
+    if progress and progress["last_activity"]:
+        progress["last_activity"] = progress["last_activity"].isoformat()
     data = {"exercise": exercise.exercise_id, "attempt": str(attempt.id), "status": attempt.status,
             "message": attempt.message, "solved": status["solved"], "solution_available": status["solution_available"],
-            "progress": selectors.copy_progress(copy=copy) if copy else None}
+            "progress": progress}
     event = protocol.make_event(protocol.EV_CHECK, execution=str(execution.id), cell=exercise.cell_id, data=data)
     try:
         events.append(str(execution.session_id), event)
