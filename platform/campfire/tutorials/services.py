@@ -5,13 +5,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from workers.exercises import check_cell_source
-
 from campfire.execution.models import Kind, Status
 from campfire.execution.services import ExecutionUnavailable, execution_request
 from campfire.notebooks import services as notebook_services
 from campfire.notebooks.models import Notebook
 from campfire.tutorials import content, selectors
+from campfire.tutorials.checkcode import check_code
 from campfire.tutorials.models import AttemptStatus, Exercise, ExerciseAttempt, ExerciseState, Tutorial, TutorialCopy
 
 
@@ -59,7 +58,7 @@ def exercise_check(*, copy: TutorialCopy, exercise: Exercise, user, source: str 
     copy's kernel, as two executions of one request; the attempt is graded when the check's
     record arrives (grading.check_recorded). Raises what execution_request raises."""
     code = _exercise_cell(copy, exercise)["source"] if source is None else source
-    runs = [(exercise.cell_id, code), (exercise.cell_id, check_cell_source(exercise.check_source, exercise.exercise_id), Kind.CHECK)]
+    runs = [(exercise.cell_id, code), (exercise.cell_id, check_code(check=exercise.check_source, exercise_id=exercise.exercise_id), Kind.CHECK)]
     with transaction.atomic():  # the attempt exists before either run is sent (on commit)
         run, check = execution_request(notebook=copy.notebook, user=user, runs=runs)
         attempt = ExerciseAttempt.objects.create(learner=user, exercise=exercise, copy=copy, code=code,

@@ -108,3 +108,29 @@ def test_a_cell_that_raises_is_a_fail_that_says_so(learner):
     assert event["data"]["status"] == "fail"
     assert event["data"]["message"].startswith("Your cell raised NameError: name 'undefined_helper' is not defined.")
     listener.close()
+
+
+HISTORY_PROBE = """
+import linecache
+shell = get_ipython()
+shell.history_manager.writeout_cache()
+stored = [row[0] for row in shell.history_manager.db.execute('SELECT source_raw FROM history')]
+names = {k: v for k, v in globals().items() if k.startswith('_i') and isinstance(v, str)}
+cached = [''.join(entry[2]) for entry in linecache.cache.values() if len(entry) > 2]
+print(repr(In), repr(_ih), repr(names), repr(stored), repr(cached))
+shell.run_line_magic('history', '-g triple')
+"""
+
+
+def test_the_check_does_not_stay_in_the_kernels_input_history(learner):
+    nb = start(learner)
+    listener = learner.listen(nb)
+    check(learner, nb, "triple", SOLUTION_TRIPLE, listener)
+    probe = learner.recorded(learner.run(nb, 1, source=HISTORY_PROBE))
+    printed = "".join(o.get("text", "") for o in probe["outputs"])
+    assert "(an exercise check ran here)" in printed and SOLUTION_TRIPLE.splitlines()[1].strip() in printed
+    for line in CHECK_TRIPLE.splitlines():
+        if len(line.strip()) > 12:
+            assert line.strip() not in printed
+    assert "__campfire_check__" not in printed
+    listener.close()

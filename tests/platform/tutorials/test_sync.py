@@ -115,13 +115,17 @@ def test_a_platform_rule_the_format_does_not_cover_is_enforced_too(tmp_path):
 
 def test_the_command_reports_each_file_and_fails_when_one_is_refused(sample_dir, capsys):
     call_command("sync_tutorials", "--path", str(sample_dir))
-    assert f"90-sample-checks.ipynb: loaded v1 ({SLUG})" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"90-sample-checks.ipynb: loaded v1 ({SLUG})" in out and "1 loaded, 0 updated, 0 unchanged, 0 refused" in out
     call_command("sync_tutorials", "--path", str(sample_dir))
-    assert "unchanged, v1" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "sample-checks" not in out and "0 loaded, 0 updated, 1 unchanged, 0 refused" in out
+    call_command("sync_tutorials", "--path", str(sample_dir), verbosity=2)
+    assert "90-sample-checks.ipynb: unchanged, v1" in capsys.readouterr().out
     write_sample(sample_dir, order=91, slug="needs-missing", prerequisites=["nowhere"])
     with pytest.raises(CommandError, match=r"1 tutorial\(s\) refused: 91-needs-missing.ipynb \(the others were loaded\)"):
         call_command("sync_tutorials", "--path", str(sample_dir))
-    assert "prerequisite 'nowhere' is not a tutorial" in capsys.readouterr().out
+    assert "prerequisite 'nowhere' is not a tutorial" in capsys.readouterr().err
     with pytest.raises(CommandError, match="is not a folder"):
         call_command("sync_tutorials", "--path", str(sample_dir / "nope"))
 

@@ -59,7 +59,28 @@ export class Tutorial {
       if (cellView) this.decorate(cellView);
     }
     view.cellDecorator = (cellView) => this.decorate(cellView); // cells rebuilt later (reload, undo)
-    if (this.copy) view.checker = (cell) => (this.exercises.has(cell.id) ? (this.check(cell), true) : false);
+    if (this.copy) {
+      view.checker = (cell) => (this.exercises.has(cell.id) ? (this.check(cell), true) : false);
+      this.addChip();
+    }
+  }
+
+  /** A small progress link in the sticky header, so progress stays in sight while scrolling. */
+  addChip() {
+    const row = document.querySelector(".nb-title-row");
+    if (!row) return;
+    this.chip = element("a", "tutorial-chip");
+    this.chip.href = "#tutorial-panel";
+    row.append(this.chip);
+    this.renderChip();
+  }
+
+  renderChip() {
+    if (!this.chip) return;
+    const { completed, percent, solved } = this.progress();
+    this.chip.dataset.state = completed ? "completed" : "in_progress";
+    this.chip.textContent = completed ? "✓ Completed" : `${percent}% done`;
+    this.chip.title = `Your progress in this tutorial: ${solved}/${this.exercises.size} exercises passed`;
   }
 
   // ---- building the exercise panels ----
@@ -157,6 +178,7 @@ export class Tutorial {
   }
 
   renderProgress() {
+    this.renderChip();
     const box = document.getElementById("tutorial-progress");
     if (!box) return;
     const { completed, percent, cellsRun, solved } = this.progress();

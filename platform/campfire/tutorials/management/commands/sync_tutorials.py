@@ -1,5 +1,10 @@
-"""manage.py sync_tutorials [--path tutorials/]: load or update the tutorials (sync.py)."""
+"""manage.py sync_tutorials [--path tutorials/]: load or update the tutorials (sync.py).
 
+One line per tutorial loaded, updated or refused (-v 2: unchanged ones too), then a summary.
+Exits non-zero when a tutorial was refused; the others are loaded all the same.
+"""
+
+from collections import Counter
 from pathlib import Path
 
 from django.conf import settings
@@ -14,7 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--path", type=Path, default=settings.BASE_DIR / "tutorials", help="folder of tutorial notebooks (default: tutorials/)")
 
-    def handle(self, *args, path: Path, **options):
+    def handle(self, *args, path: Path, verbosity: int = 1, **options):
         try:
             results = tutorials_sync(path=path)
         except FileNotFoundError as exc:
@@ -22,8 +27,14 @@ class Command(BaseCommand):
         if not results:
             raise CommandError(f"no .ipynb files in {path}")
         for result in results:
-            style = self.style.ERROR if result.outcome == "refused" else self.style.SUCCESS if result.outcome != "unchanged" else str
-            self.stdout.write(style(result.line()))
-        refused = [r.filename for r in results if r.outcome == "refused"]
-        if refused:
-            raise CommandError(f"{len(refused)} tutorial(s) refused: {', '.join(refused)} (the others were loaded)")
+            if result.outcome == "refused":
+                self.stderr.write(self.style.ERROR(result.line()))
+            elif result.outcome != "unchanged" or verbosity >= 2:
+                self.stdout.write(self.style.SUCCESS(result.line()) if result.outcome != "unchanged" else result.line())
+        counts = Counter(result.outcome for result in results)
+        if verbosity >= 1:
+            self.stdout.write(f"tutorials in {path}: {counts['created']} loaded, {counts['updated']} updated, "
+                              f"{counts['unchanged']} unchanged, {counts['refused']} refused")
+        if counts["refused"]:
+            refused = ", ".join(r.filename for r in results if r.outcome == "refused")
+            raise CommandError(f"{counts['refused']} tutorial(s) refused: {refused} (the others were loaded)")
