@@ -99,3 +99,47 @@ def test_start_tutorial_one_run_it_solve_an_exercise_and_see_progress(page, stac
     assert "1/3 exercises passed" in page.locator(".learning-row[data-slug='tensors']").inner_text()
     page.screenshot(path=str(shots_dir / "tutorial-my-learning.png"))
     assert not page.errors
+
+
+def test_a_newcomer_finishes_tutorial_four(page, stack_server, shots_dir):
+    """The issue's "done when": sign up, start tutorial 4, go through it top to bottom (each
+    exercise: the starter fails with its message, then an answer passes; the last one through
+    "Show solution"), and see it completed on the page, the catalog and My learning."""
+    sign_up(page, stack_server, unique("newcomer"))
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(stack_server.url("/tutorials/training-loop/"))
+    page.locator("#tutorial-start").click()
+    page.wait_for_url("**/notebooks/*/")
+    page.wait_for_selector("#notebook-app[data-ready='true']")
+    wait_until(page, "(k => Boolean(k && k.ws && k.ws.readyState === 1 && !k.catchUp))(window.campfireEditor.kernel)")
+    exercises = {ex["cell"]: ex for ex in (exercise_of("04-training-loop.ipynb", i) for i in range(3))}
+    ids = page.evaluate(f"{CELLS}.filter(c => c.dataset.cellType === 'code').map(c => c.dataset.cellId)")
+    for cell_id in ids:
+        cell = f'.cell[data-cell-id="{cell_id}"]'
+        page.locator(cell).scroll_into_view_if_needed()
+        if cell_id not in exercises:
+            page.locator(f"{cell} .cell-run").click()
+            wait_until(page, f"/^Finished/.test(document.querySelector('{cell} .cell-state').textContent || '')", timeout=120)
+            continue
+        page.locator(f"{cell} .cm-content").click()
+        page.keyboard.press("Shift+Enter")
+        wait_until(page, f"{panel(cell_id)}.dataset.status === 'fail'", timeout=60)
+        if exercises[cell_id]["id"] == "train-your-own":
+            page.locator(f"{cell} [data-exercise='solution']").click()
+            page.locator(f"{cell} [data-exercise='use-solution']").click()
+            page.locator(f"{cell} .cm-content").click()
+        else:
+            replace_code(page, cell_id, exercises[cell_id]["solution"].rstrip("\n"))
+        page.evaluate(f"{panel(cell_id)}.dataset.status = 'before'")  # the next result replaces it
+        page.keyboard.press("Shift+Enter")
+        wait_until(page, f"['pass', 'fail', 'error'].includes({panel(cell_id)}.dataset.status)", timeout=120)
+        assert page.evaluate(f"{panel(cell_id)}.dataset.status") == "pass", page.locator(f"{cell} .exercise-message").inner_text()
+    assert page.locator(".tutorial-chip").inner_text() == "✓ Completed"
+    assert "12/12 cells run · 3/3 exercises passed" in page.locator("#tutorial-progress").inner_text()
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(shots_dir / "tutorial-four-completed.png"))
+    page.goto(stack_server.url("/tutorials/"))
+    assert "✓ Completed" in page.locator(".tutorial-card[data-slug='training-loop']").inner_text()
+    page.goto(stack_server.url("/learning/"))
+    assert "✓ Completed" in page.locator(".learning-row[data-slug='training-loop']").inner_text()
+    assert not page.errors
