@@ -105,7 +105,7 @@ def _load(filename: str, nb: dict) -> SyncResult:
     slug, number, digest = meta["slug"], meta["version"], content.digest(nb)
     result = SyncResult(filename, "unchanged", slug, number)
     with transaction.atomic():
-        tutorial = Tutorial.objects.select_for_update().select_related("current").filter(slug=slug).first()
+        tutorial = Tutorial.objects.select_for_update(of=("self",)).select_related("current").filter(slug=slug).first()
         existing = tutorial.versions.filter(number=number).first() if tutorial else None
         if existing is not None and existing.digest != digest:
             return SyncResult(filename, "refused", slug, number, [
