@@ -1,8 +1,8 @@
 """Tutorials, their versions and exercises (loaded by `manage.py sync_tutorials`), learners'
 copies, and what learners did with the exercises.
 
-Everything on `Tutorial` and `TutorialVersion` is public. The hidden parts of an exercise (check,
-solution, hints) live on `Exercise` only and leave the server through the exercise API alone,
+Everything on `Tutorial` and `TutorialVersion` is public. The hidden parts of an exercise (check
+code, solution, hints) live on `Exercise` only and leave the server through the exercise API alone,
 when the rules allow (hints one by one, the solution per the tutorial's policy; never the check).
 """
 
@@ -70,7 +70,7 @@ class TutorialVersion(models.Model):
 
 
 class Exercise(models.Model):
-    """An exercise of one version. `check`, `solution` and `hints` are hidden (see the module)."""
+    """An exercise of one version. `check_source`, `solution` and `hints` are hidden (see the module)."""
 
     version = models.ForeignKey(TutorialVersion, on_delete=models.CASCADE, related_name="exercises")
     exercise_id = models.CharField(max_length=100)

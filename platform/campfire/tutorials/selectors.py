@@ -6,7 +6,6 @@ solution only once the learner revealed it (services.solution_reveal decides whe
 
 from collections import defaultdict
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
@@ -248,8 +247,3 @@ def copy_editor_data(*, notebook, user) -> dict | None:
 def tutorial_page_data(*, tutorial: Tutorial) -> dict:
     """tutorial.js on the read-only tutorial page: which cells are exercises."""
     return {"mode": "preview", "exercises": [exercise_public(e) for e in tutorial.current.exercises.all()]}
-
-
-def require_signed_in(user) -> None:
-    if not user.is_authenticated:
-        raise PermissionDenied("sign in to start a tutorial")

@@ -24,8 +24,11 @@ def copy_start(*, tutorial: Tutorial, user) -> tuple[TutorialCopy, bool]:
     existing = TutorialCopy.objects.filter(learner=user, version=version).select_related("notebook").order_by("-created").first()
     if existing is not None:
         return existing, False
+    # A copy of a newer version sits next to the older copies in "My notebooks": name it apart.
+    older = TutorialCopy.objects.filter(learner=user, version__tutorial=tutorial).exists()
+    title = f"{tutorial.title} (v{version.number})" if older else tutorial.title
     notebook = notebook_services.notebook_create(
-        owner=user, title=tutorial.title, cells=content.starter_cells(version.cells), metadata=version.metadata,
+        owner=user, title=title[:200], cells=content.starter_cells(version.cells), metadata=version.metadata,
     )
     return TutorialCopy.objects.create(learner=user, version=version, notebook=notebook), True
 

@@ -115,6 +115,7 @@ def test_a_newer_version_is_offered_and_the_old_copy_kept(sample, sample_dir, al
     response = browser_for(alice).post(f"/tutorials/{SLUG}/start/")
     newer = TutorialCopy.objects.filter(learner=alice).latest("created")
     assert response["Location"] == f"/notebooks/{newer.notebook_id}/" and newer.version.number == 2
+    assert (newer.notebook.title, old.notebook.title) == (f"{sample.title} (v2)", sample.title)
     assert TutorialCopy.objects.filter(pk=old.pk, version__number=1).exists()
     learning = browser_for(alice).get("/api/learning").json()
     assert len(learning) == 1 and learning[0]["version"] == 2 and [c["version"] for c in learning[0]["copies"]] == [2, 1]
@@ -207,3 +208,13 @@ def test_the_editor_of_a_copy_has_the_tutorial_panel_and_data(sample, alice, bob
     assert 'id="tutorial-panel"' in page and 'id="tutorial-data"' in page and f"/tutorials/copies/{copy.notebook_id}/reset/" in page
     plain = notebook_services.notebook_create(owner=alice, title="Plain")
     assert 'id="tutorial-data"' not in browser_for(alice).get(f"/notebooks/{plain.id}/").content.decode()
+
+
+def test_the_tutorial_endpoints_are_in_the_openapi_schema(anon_api):
+    schema = anon_api.get("/api/openapi.json").json()
+    base = "/api/notebooks/{notebook_id}/exercises/{exercise_id}"
+    assert {"/api/tutorials": {"get"}, "/api/tutorials/{slug}": {"get"}, "/api/tutorials/{slug}/start": {"post"},
+            "/api/learning": {"get"}, base: {"get"}, f"{base}/check": {"post"}, f"{base}/hint": {"post"},
+            f"{base}/solution": {"get"}}.items() <= {path: set(methods) for path, methods in schema["paths"].items()}.items()
+    fields = {name for shape in schema["components"]["schemas"].values() for name in shape.get("properties", {})}
+    assert "check_source" not in fields and "hints_total" in fields

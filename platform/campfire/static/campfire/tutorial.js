@@ -51,6 +51,7 @@ export class Tutorial {
     this.codeCells = new Set(data.code_cells || []);
     this.ran = new Set(data.cells_run || []);
     this.pending = new Map(); // check execution id -> {cell, timer}
+    this.sending = new Set(); // cell ids whose check request is in flight
     // Attempts already graded when the page was made: their events, replayed, change nothing.
     this.known = new Set((data.exercises || []).flatMap((e) => (e.attempts || []).filter((a) => a.status !== "pending").map((a) => a.id)));
     const view = app.view;
@@ -148,8 +149,9 @@ export class Tutorial {
     panel.solution.disabled = !exercise.solution_available;
     panel.solution.title = exercise.solution_available ? "" : "Opens after your first check";
     if (exercise.solution) this.showSolution(panel, exercise);
-    const checking = exercise.status === "pending";
-    panel.check.disabled = checking;
+    // Disabled only while the request is in flight: a check whose result never came (its record
+    // lost) must not lock the exercise.
+    panel.check.disabled = this.sending.has(exercise.cell);
   }
 
   showSolution(panel, exercise) {
@@ -228,6 +230,8 @@ export class Tutorial {
     Object.assign(exercise, { status: "pending", message: "" });
     this.render(exercise);
     const path = `/api/notebooks/${encodeURIComponent(this.data.notebook)}/exercises/${encodeURIComponent(exercise.id)}/check`;
+    this.sending.add(cell.id);
+    this.render(exercise);
     try {
       const answer = await apiFetch(path, { method: "POST", body: { source: cell.source } });
       this.pending.set(answer.check, { cell: cell.id, timer: null });
@@ -235,8 +239,10 @@ export class Tutorial {
     } catch (error) {
       this.app.execution.cellNotRun(cell.id, error.detail || error.message);
       Object.assign(exercise, { status: before, message: `Not checked: ${error.detail || error.message}` });
-      this.render(exercise);
       if (error instanceof ApiError) kernel.refused(error);
+    } finally {
+      this.sending.delete(cell.id);
+      this.render(exercise);
     }
   }
 
