@@ -9,7 +9,7 @@ from ninja import Router, Status
 from campfire.accounts.auth import ANYONE
 from campfire.execution.schemas import CapOut
 from campfire.notebooks.schemas import ErrorOut
-from campfire.tutorials import schemas, selectors, services
+from campfire.tutorials import grading, schemas, selectors, services
 
 router = Router(tags=["tutorials"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -66,6 +66,7 @@ def check(request, notebook_id: UUID, exercise_id: str, payload: schemas.CheckIn
 def exercise(request, notebook_id: UUID, exercise_id: str):
     """Your standing on one exercise: latest status, attempts, hints revealed, the solution if revealed."""
     _, found = _exercise(request, notebook_id, exercise_id)
+    grading.grade_stale(exercise=found, user=request.auth)
     return selectors.exercise_status(exercise=found, user=request.auth)
 
 

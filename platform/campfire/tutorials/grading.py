@@ -35,20 +35,26 @@ def _error_of(outputs) -> tuple[str, str]:
 
 def attempt_outcome(*, exercise_id: str, run: dict | None, check: dict) -> tuple[str, str]:
     """(status, message) of an attempt from its two executions' details (status, outputs,
-    message). The learner's cell failing is a `fail` that says so: the check would only grade
-    what was left from before."""
-    if run is not None and run["status"] == Status.ERROR:
-        name, value = _error_of(run.get("outputs"))
-        message = f"Your cell raised {name}" + (f": {value}" if value else "") + "."
-        if name == "NameError":
-            message += " Run the cells above it first (Run above), then check again."
-        return AttemptStatus.FAIL, message
+    message).
+
+    A cell that did not finish (interrupted, timed out, ...) is a `fail` saying so: the check
+    would only grade what was left from before. A cell that raised is graded by the check (the
+    answer may be complete before the line that raised), with the error in the message: a
+    failing check's message is then the error, the likelier cause."""
     if run is not None and run["status"] in _DID_NOT_FINISH:
         return AttemptStatus.FAIL, f"Your cell did not finish: {_DID_NOT_FINISH[run['status']]}. Run it again, then check."
     result = parse_check_result(list(reversed(check.get("outputs") or [])), exercise_id)
     if result is None:
         why = _DID_NOT_FINISH.get(check["status"], "it produced no result")
         return AttemptStatus.ERROR, f"{CHECKER_ERROR}{why}" + (f" ({check['message']})" if check.get("message") else "")
+    if run is not None and run["status"] == Status.ERROR:
+        name, value = _error_of(run.get("outputs"))
+        raised = f"{name}" + (f": {value}" if value else "")
+        if result["status"] == AttemptStatus.PASS:
+            return AttemptStatus.PASS, f"Your answer passes, but your cell also raised {raised}."
+        if result["status"] == AttemptStatus.FAIL:
+            hint = " Run the cells above it first (Run above), then check again." if name == "NameError" else ""
+            return AttemptStatus.FAIL, f"Your cell raised {raised}.{hint}"
     return result["status"], result["message"]
 
 
@@ -83,3 +89,15 @@ def check_recorded(execution: Execution) -> None:
     if services.attempt_grade(attempt=attempt, status=status, message=message):
         logs.info("check.graded", attempt=attempt.id, exercise=attempt.exercise.exercise_id, status=status)
         _publish(attempt, execution)
+
+
+def grade_stale(*, exercise, user) -> None:
+    """Grade the user's attempts at `exercise` still pending although their check is recorded:
+    the record hook failed after the record was stored (a retried record task is a duplicate and
+    does not call it again). The exercise GET calls this, which is where a browser that saw no
+    result looks."""
+    stale = ExerciseAttempt.objects.filter(exercise=exercise, learner=user, status=AttemptStatus.PENDING,
+                                           check_execution__recorded__isnull=False).select_related("check_execution")
+    for attempt in stale:
+        check_recorded(attempt.check_execution)
+

@@ -104,11 +104,19 @@ def test_a_result_for_another_exercise_is_not_this_ones(attempt_for):
     assert attempt.status == "error" and "produced no result" in attempt.message
 
 
-def test_the_cell_raising_is_a_fail_that_says_what_it_raised(attempt_for):
+def test_a_cell_that_raised_fails_with_its_error_unless_the_answer_passes(attempt_for):
     attempt = attempt_for(run_status="error", run_outputs=[error("NameError", "name 'ember' is not defined")],
-                          check_outputs=[result("pass")])
+                          check_outputs=[result("fail", "Define a function `triple(x)`.")])
     assert attempt.status == "fail"
     assert attempt.message == "Your cell raised NameError: name 'ember' is not defined. Run the cells above it first (Run above), then check again."
+    # The function is right; a demo line after it raised (a name a later cell changed, say).
+    passed = attempt_for(run_status="error", run_outputs=[error("IndexError", "shape mismatch")], check_outputs=[result("pass")])
+    assert (passed.status, passed.message) == ("pass", "Your answer passes, but your cell also raised IndexError: shape mismatch.")
+
+
+def test_a_cell_that_did_not_finish_fails_whatever_the_check_says(attempt_for):
+    attempt = attempt_for(run_status="timed_out", check_outputs=[result("pass")])
+    assert (attempt.status, attempt.message) == ("fail", "Your cell did not finish: it ran past the time limit. Run it again, then check.")
 
 
 def test_a_check_that_never_finished_is_a_checker_error(attempt_for):
@@ -141,3 +149,18 @@ def test_an_attempt_row_exists_before_its_runs_are_sent(copy, alice, django_capt
         assert ExerciseAttempt.objects.filter(pk=attempt.pk).exists()
     assert len(callbacks) == 1  # one send of both runs, when the transaction that holds the attempt commits
     assert attempt.code == "def triple(x):\n    return None  # TODO"  # the saved source when none is sent
+
+
+def test_an_attempt_whose_grading_failed_is_graded_when_its_state_is_read(copy, alice, alice_api, monkeypatch):
+    """The record is stored but the hook failed (say the database went away): a retried record
+    is a duplicate, so the exercise GET grades what is left pending."""
+    exercise = copy.version.exercises.get(exercise_id="triple")
+    attempt = services.exercise_check(copy=copy, exercise=exercise, user=alice, source=SOLUTION_TRIPLE)
+    monkeypatch.setitem(execution_services.RECORD_HOOKS, Kind.CHECK, lambda execution: None)
+    execution_services.execution_record(payload=record(attempt.run_execution, "ok", [], seq=1))
+    execution_services.execution_record(payload=record(attempt.check_execution, "ok", [result("pass")], seq=2))
+    attempt.refresh_from_db()
+    assert attempt.status == "pending"
+    monkeypatch.undo()
+    state = alice_api.get(f"/api/notebooks/{copy.notebook_id}/exercises/triple").json()
+    assert state["status"] == "pass" and state["solved"] and len(check_events(attempt.check_execution)) == 1
