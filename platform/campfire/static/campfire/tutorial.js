@@ -45,6 +45,7 @@ export class Tutorial {
     this.app = app;
     this.data = data;
     this.copy = data.mode === "copy";
+    this.canRun = document.getElementById("notebook-app").dataset.executionEnabled === "true";
     this.exercises = new Map(); // cell id -> exercise (the API's exercise JSON)
     for (const exercise of data.exercises || []) this.exercises.set(exercise.cell, { ...exercise });
     this.panels = new Map(); // cell id -> {root, result, message, hints, hintButton, solutionBox, ...}
@@ -151,7 +152,8 @@ export class Tutorial {
     if (exercise.solution) this.showSolution(panel, exercise);
     // Disabled only while the request is in flight: a check whose result never came (its record
     // lost) must not lock the exercise.
-    panel.check.disabled = this.sending.has(exercise.cell);
+    panel.check.disabled = this.sending.has(exercise.cell) || !this.canRun;
+    if (!this.canRun) panel.check.title = "Checks need live execution, which this server does not offer right now.";
   }
 
   showSolution(panel, exercise) {
