@@ -51,12 +51,3 @@ def write_sample(folder: Path, **options) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return t.write(folder / f"{t.meta['order']:02d}-{t.meta['slug']}.ipynb")
 
-
-def hidden_texts(exercises) -> list[str]:
-    """Lines of the hidden parts (checks, solutions) that no public text contains: what a leak
-    would show. `exercises`: Exercise rows."""
-    needles = []
-    for exercise in exercises:
-        for text in (exercise.check_source, exercise.solution):
-            needles += [line.strip() for line in text.splitlines() if len(line.strip()) >= 12]
-    return needles
