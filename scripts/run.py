@@ -1,8 +1,8 @@
 """`make run`: the whole Campfire stack on one machine, nothing started by hand.
 
 Prepares var/ (database, secret key, static files, a private Redis unless REDIS_URL is set),
-creates the first admin, then runs every Procfile process under honcho. Ctrl-C stops them
-all, and the private Redis after them.
+loads the tutorials (manage.py sync_tutorials), creates the first admin, then runs every
+Procfile process under honcho. Ctrl-C stops them all, and the private Redis after them.
 """
 
 import importlib.util
@@ -59,6 +59,14 @@ def _manage(env, *args) -> None:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True)
 
 
+def _sync_tutorials(env) -> None:
+    """Load tutorials/ (manage.py sync_tutorials): a refused tutorial is reported with its
+    problems and the stack starts anyway, with the tutorials that loaded."""
+    result = subprocess.run([sys.executable, str(ROOT / "manage.py"), "sync_tutorials"], env=env, cwd=ROOT)
+    if result.returncode:
+        print("\n  WARNING: some tutorials were not loaded (their problems are listed above)\n", flush=True)
+
+
 def _announce_when_up(url: str, stop_event: threading.Event) -> None:
     while not stop_event.is_set():
         try:
@@ -96,6 +104,7 @@ def main() -> int:
     url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{env['CAMPFIRE_PORT']}"
 
     _manage(env, "migrate", "--noinput", "-v", "0")
+    _sync_tutorials(env)
     _manage(env, "collectstatic", "--noinput", "-v", "0")
     _manage(env, "ensure_admin")
 

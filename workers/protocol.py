@@ -37,8 +37,11 @@ EV_ERROR = "error"
 EV_CLEAR = "clear_output"
 EV_FINISHED = "finished"
 EV_KERNEL = "kernel"
+# Appended by the platform (never a worker) once it has graded an exercise's check execution:
+# {"exercise", "attempt", "status": pass|fail|error, "message", ...} (docs/API.md).
+EV_CHECK = "check"
 EVENT_TYPES = (EV_QUEUED, EV_STARTED, EV_STREAM, EV_DISPLAY, EV_UPDATE_DISPLAY, EV_RESULT,
-               EV_ERROR, EV_CLEAR, EV_FINISHED, EV_KERNEL)
+               EV_ERROR, EV_CLEAR, EV_FINISHED, EV_KERNEL, EV_CHECK)
 # Events whose data is an nbformat v4 output dict (update_display_data: the replacement output).
 OUTPUT_EVENT_TYPES = (EV_STREAM, EV_DISPLAY, EV_UPDATE_DISPLAY, EV_RESULT, EV_ERROR)
 

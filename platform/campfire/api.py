@@ -18,12 +18,14 @@ from campfire.execution.services import CapReached, ExecutionUnavailable
 from campfire.notebooks.api import router as notebooks_router
 from campfire.notebooks.exceptions import NotebookImportError, VersionConflict
 from campfire.notebooks.selectors import notebook_detail
+from campfire.tutorials.api import router as tutorials_router
 
 api = NinjaAPI(
     title="Campfire API",
     version="1",
-    description="Notebooks, import/export, markdown rendering and live execution (run cells, kernel "
-    "commands; outputs stream over the WebSocket ws/notebooks/{id}/). Authenticate with a session "
+    description="Notebooks, import/export, markdown rendering, live execution (run cells, kernel "
+    "commands; outputs stream over the WebSocket ws/notebooks/{id}/) and tutorials (catalog, copies, "
+    "exercise checks, hints, solutions, progress). Authenticate with a session "
     "(plus the X-CSRFToken header on writes) or `Authorization: Bearer <token>` "
     "(create tokens at /accounts/tokens/).",
     auth=SIGNED_IN,
@@ -33,6 +35,7 @@ api = NinjaAPI(
 )
 api.add_router("/", notebooks_router)
 api.add_router("/", execution_router)
+api.add_router("/", tutorials_router)
 
 
 def _detail(request, message, status, **extra):

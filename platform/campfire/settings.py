@@ -37,7 +37,7 @@ DJANGO_APPS = [
     "django.contrib.staticfiles",
 ]
 THIRD_PARTY_APPS = ["channels", "ninja", "csp"]
-LOCAL_APPS = ["campfire", "campfire.accounts", "campfire.notebooks", "campfire.execution"]
+LOCAL_APPS = ["campfire", "campfire.accounts", "campfire.notebooks", "campfire.execution", "campfire.tutorials"]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("campfire.accounts.urls")),
     path("notebooks/", include("campfire.notebooks.urls")),
     path("staff/execution/", include("campfire.execution.urls")),
+    path("", include("campfire.tutorials.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

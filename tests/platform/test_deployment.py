@@ -115,5 +115,5 @@ def test_makefile_has_run_and_test_and_no_browser_download():
 
 def test_manage_commands_used_by_make_run_exist():
     commands = get_commands()
-    for name in ("migrate", "collectstatic", "ensure_admin", "create_token"):
+    for name in ("migrate", "sync_tutorials", "collectstatic", "ensure_admin", "create_token"):
         assert name in commands

@@ -6,8 +6,9 @@ and `AllowedHostsOriginValidator` (asgi.py) refuses foreign origins before this 
 
 Each connection has one reader: XREAD from the session's stream after `after` (exclusive; none:
 from the newest event), first the backlog without blocking, then blocking. Messages are the
-events exactly (DESIGN.md: {"id", "execution", "cell", "type", "data"}), plus control messages
-without an "id":
+events exactly (DESIGN.md: {"id", "execution", "cell", "type", "data"}), except those of exercise
+check executions, of which only queued/started/finished pass (their outputs stay on the server),
+plus control messages without an "id":
   {"type": "hello",     "data": {"session", "kernel": {...}, "after", "time"}}   first, always
                         (`time`: the server's clock in ms, to place stream ids on the client's)
   {"type": "reset",     "data": {"reason", "last"}}   `after` is older than the stream keeps
@@ -24,9 +25,12 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from redis.exceptions import RedisError
 
+from workers import protocol
+
 from campfire.accounts.selectors import token_from_bearer
 from campfire.execution import events, logs, selectors, services
 from campfire.execution.broker import async_redis
+from campfire.execution.models import CHECK_CELL_PREFIX
 from campfire.notebooks.models import Notebook
 
 BLOCK_MS = 15_000  # XREAD returns as soon as an event arrives; this only bounds an idle wait
@@ -57,6 +61,15 @@ def _open(scope, notebook_id):
         return None
     session = services.kernel_session_refresh(session=services.kernel_session_get_or_create(notebook=notebook, user=user))
     return session, selectors.kernel_detail(session=session)
+
+
+# Of a check execution's events only these reach the browser (they carry no output): its outputs
+# may quote the hidden check code (a traceback) and its result arrives as the platform's `check`.
+_CHECK_VISIBLE = {protocol.EV_QUEUED, protocol.EV_STARTED, protocol.EV_FINISHED}
+
+
+def _visible(fields: dict) -> bool:
+    return not (fields.get("cell") or "").startswith(CHECK_CELL_PREFIX) or fields.get("type") in _CHECK_VISIBLE
 
 
 def _message(stream_id: str, fields: dict) -> str:
@@ -116,7 +129,8 @@ class NotebookEventsConsumer(AsyncWebsocketConsumer):
                 reply = await client.xread({key: after}, count=BATCH, block=block)
                 entries = reply[0][1] if reply else []
                 for stream_id, fields in entries:
-                    await self.send(text_data=_message(stream_id, fields))
+                    if _visible(fields):
+                        await self.send(text_data=_message(stream_id, fields))
                     after = stream_id
                 if block is None:
                     replayed += len(entries)

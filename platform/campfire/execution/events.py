@@ -6,6 +6,8 @@ Stream ids are "<ms>-<n>"; they compare as pairs of integers. Event dicts are ex
 
 import re
 
+from django.conf import settings
+
 from workers import protocol
 
 from campfire.execution.broker import namespace, redis_client
@@ -44,6 +46,16 @@ def id_before(stream_id: str) -> str:
 
 def stream_key(session: str) -> str:
     return namespace().session_events(session)
+
+
+def append(session: str, event: dict, client=None) -> str:
+    """Append one of the platform's own events (`protocol.make_event`) to a session's stream,
+    trimmed and expiring as the workers' streams do; returns its stream id."""
+    key = stream_key(session)
+    pipe = (client or redis_client()).pipeline(transaction=False)
+    pipe.xadd(key, protocol.encode_event(event), maxlen=settings.CAMPFIRE_STREAM_MAXLEN, approximate=True)
+    pipe.expire(key, settings.CAMPFIRE_STREAM_TTL)
+    return pipe.execute()[0]
 
 
 def last_id(session: str, client=None) -> str:

@@ -71,11 +71,20 @@ FAILED_STATUSES = (Status.ERROR, Status.TIMED_OUT, Status.KERNEL_DIED, Status.LO
 class Kind(models.TextChoices):
     CELL = "cell", "Cell"
     NOTEBOOK = "notebook", "Whole notebook"
+    CHECK = "check", "Exercise check"
+
+
+# The cell name a check execution has on the execution side (events, records): a notebook cell id
+# never contains ":", so the WebSocket can tell a check's events apart (and keep its outputs,
+# which may quote the hidden check code, from the browser) without asking the database.
+CHECK_CELL_PREFIX = "check:"
 
 
 class Execution(models.Model):
     """One run of one cell's code (a snapshot: the cell may change or disappear afterwards), or
-    of a whole notebook in a fresh kernel (kind "notebook": `outputs` holds the per-cell results)."""
+    of a whole notebook in a fresh kernel (kind "notebook": `outputs` holds the per-cell results),
+    or an exercise's hidden check run after its cell (kind "check": `cell_id` is the exercise
+    cell; its outputs are the grader's, never stored in the notebook nor shown to the learner)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CELL)
@@ -112,3 +121,8 @@ class Execution(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @property
+    def stream_cell(self) -> str:
+        """The cell name the workers get: the cell id, prefixed for a check execution."""
+        return CHECK_CELL_PREFIX + self.cell_id if self.kind == Kind.CHECK else self.cell_id

@@ -56,11 +56,11 @@ class CapOut(Schema):
 
 class ExecutionOut(Schema):
     id: str
-    kind: Literal["cell", "notebook"]
+    kind: Literal["cell", "notebook", "check"]
     notebook: str
     cell: str | None
     status: Literal["queued", "running", "ok", "error", "interrupted", "timed_out", "kernel_died", "lost"]
-    outputs: list[Any] = Field(..., description="nbformat v4 outputs (a whole-notebook run: per-cell results)")
+    outputs: list[Any] = Field(..., description="nbformat v4 outputs (a whole-notebook run: per-cell results; an exercise check: always [], its result is the attempt's)")
     execution_count: int | None
     requested: str
     started: str | None

@@ -14,7 +14,7 @@ from workers import protocol
 
 from campfire.execution import events
 from campfire.execution.broker import namespace, redis_client
-from campfire.execution.models import ACTIVE_STATES, PENDING_STATUSES, Execution, KernelSession, Status
+from campfire.execution.models import ACTIVE_STATES, PENDING_STATUSES, Execution, KernelSession, Kind, Status
 
 
 def _iso(value):
@@ -67,6 +67,8 @@ def execution_detail(*, execution: Execution) -> dict:
         "recorded": execution.recorded is not None,
     }
     detail.update(_worker_view(execution))
+    if execution.kind == Kind.CHECK:
+        detail["outputs"] = []  # the grader's outputs (a traceback may quote the hidden check); the result is the attempt's
     return detail
 
 

@@ -6,6 +6,7 @@ worker never hears of a run the database does not have. Records are idempotent b
 """
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
@@ -96,11 +97,15 @@ def _check_caps(*, user, session: KernelSession, adding: int) -> None:
 
 
 # ------------------------------------------------------------------------------------- requests
-def execution_request(*, notebook: Notebook, user, runs: list[tuple[str, str]]) -> list[Execution]:
-    """Queue `runs` ([(cell id, code)], in order) in the notebook's session; the caller has
-    checked that the cells exist. Raises CapReached, or ExecutionUnavailable when the broker
-    is down (the runs are then ended as lost)."""
-    for cell_id, code in runs:
+def execution_request(*, notebook: Notebook, user, runs: list[tuple[str, str] | tuple[str, str, str]]) -> list[Execution]:
+    """Queue `runs` ([(cell id, code[, kind])], in order; kind "cell" unless given) in the
+    notebook's session; the caller has checked that the cells exist. Raises CapReached, or
+    ExecutionUnavailable when the broker is down (the runs are then ended as lost).
+
+    Inside a caller's transaction the runs are sent when that transaction commits, and a broker
+    failure only shows on the returned executions (status lost) after it."""
+    runs = [(run[0], run[1], run[2] if len(run) > 2 else Kind.CELL) for run in runs]
+    for cell_id, code, _ in runs:
         if len(code) > protocol.MAX_CODE_CHARS:
             raise ValidationError(f"cell {cell_id!r} has {len(code):,} characters of code; at most {protocol.MAX_CODE_CHARS:,} run at once")
     with transaction.atomic():
@@ -109,7 +114,7 @@ def execution_request(*, notebook: Notebook, user, runs: list[tuple[str, str]]) 
         session = kernel_session_get_or_create(notebook=notebook, user=user)
         _check_caps(user=user, session=session, adding=len(runs))
         executions = Execution.objects.bulk_create(
-            Execution(notebook=notebook, session=session, user=user, cell_id=cell_id, code=code) for cell_id, code in runs
+            Execution(notebook=notebook, session=session, user=user, cell_id=cell_id, code=code, kind=kind) for cell_id, code, kind in runs
         )
         if session.state not in ACTIVE_STATES:
             session.state, session.state_message, session.updated = KernelState.STARTING, "", timezone.now()
@@ -134,11 +139,7 @@ def _announcing_sender(client, session: str):
             settled = int(client.get(ns.session_settled(session)) or 0)
             event = protocol.make_event(protocol.EV_QUEUED, execution=request["execution"], cell=request["cell"],
                                         data={"seq": request["seq"], "position": max(0, request["seq"] - 1 - settled)})
-            key = ns.session_events(session)
-            pipe = client.pipeline(transaction=False)
-            pipe.xadd(key, protocol.encode_event(event), maxlen=settings.CAMPFIRE_STREAM_MAXLEN, approximate=True)
-            pipe.expire(key, settings.CAMPFIRE_STREAM_TTL)
-            pipe.execute()
+            events.append(session, event, client)
         except RedisError as exc:  # the run is sent: only the announcement is missing
             logs.warning("execution.queued_event_failed", execution=request["execution"], error=repr(exc))
 
@@ -151,7 +152,7 @@ def _send(session: KernelSession, executions: list[Execution]) -> None:
     for index, execution in enumerate(executions):
         try:
             request = protocol.submit_execute(
-                client, sender, execution=str(execution.id), session=session.key, cell=execution.cell_id,
+                client, sender, execution=str(execution.id), session=session.key, cell=execution.stream_cell,
                 code=execution.code, user=str(execution.user_id), device=session.device, ns=namespace(),
             )
         except Exception as exc:  # broker or Redis down: say so now rather than leave runs queued forever
@@ -291,8 +292,8 @@ def _store_cell_outputs(execution: Execution, record: protocol.ExecutionRecord) 
     """Make the run's outputs the cell's stored outputs, unless the run never started and printed
     nothing, or a later run of the cell already stored its own (`outputs_stored` marks the one
     execution whose outputs the cell holds)."""
-    if record.started is None and not execution.outputs:
-        return
+    if execution.kind != Kind.CELL or (record.started is None and not execution.outputs):
+        return  # a check's outputs are the grader's, never the cell's
     # Records of one notebook's cells are stored one at a time.
     _lock(Notebook.objects.filter(pk=execution.notebook_id))
     same_cell = Execution.objects.filter(notebook_id=execution.notebook_id, cell_id=execution.cell_id)
@@ -307,17 +308,29 @@ def _store_cell_outputs(execution: Execution, record: protocol.ExecutionRecord) 
         execution.outputs_stored = True
 
 
+# What follows the record of an execution of a given kind, registered by the app that owns the
+# kind (campfire.tutorials grades "check" executions): hook(execution), after the record is stored.
+RECORD_HOOKS: dict[str, Callable[[Execution], None]] = {}
+
+
+def record_hook_register(*, kind: str, hook: Callable[[Execution], None]) -> None:
+    RECORD_HOOKS[kind] = hook
+
+
 def execution_record(*, payload) -> str:
     """Store a run's final record (campfire.record_execution): stored | duplicate | unknown | invalid.
 
     A duplicate changes nothing. The outputs become the cell's stored outputs unless the cell is
-    gone (kept on the Execution only), a later run of the cell already stored its own, or the
-    run never started and printed nothing (the cell keeps what it showed before).
+    gone (kept on the Execution only), a later run of the cell already stored its own, the run
+    never started and printed nothing (the cell keeps what it showed before), or it is a check.
     """
     result, execution = _record(payload, protocol.ExecutionRecord, protocol.TASK_RECORD_EXECUTION, _cell_fields, _store_cell_outputs)
     if result == "stored":
         logs.info("execution.recorded", execution=execution.id, session=execution.session_id, cell=execution.cell_id,
                   status=execution.status, seq=execution.seq, stored=execution.outputs_stored, duration=execution.duration)
+        hook = RECORD_HOOKS.get(execution.kind)
+        if hook is not None:
+            hook(execution)
     return result
 
 

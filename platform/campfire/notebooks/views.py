@@ -14,6 +14,7 @@ from campfire.execution.selectors import editor_execution_data
 from campfire.notebooks import selectors, services
 from campfire.notebooks.exceptions import NotebookImportError, VersionConflict
 from campfire.notebooks.forms import NotebookCreateForm, NotebookImportForm, NotebookSettingsForm
+from campfire.tutorials.selectors import copy_editor_data
 
 
 @login_required
@@ -79,6 +80,8 @@ def notebook_editor(request, notebook_id):
         "can_edit": can_edit,
         "execution_enabled": execution_data is not None,
         "execution_data": execution_data,
+        # A learner's tutorial copy: its exercises, hints revealed, progress (never the checks).
+        "tutorial_data": copy_editor_data(notebook=notebook, user=request.user) if can_edit else None,
     }
     return render(request, "notebooks/editor.html", context)
 

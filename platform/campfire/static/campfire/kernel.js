@@ -171,6 +171,11 @@ export class KernelConnection {
       return;
     }
     if (!event.execution || !event.cell) return; // a whole-notebook run's end has no cell
+    if (type === "check") {
+      // An exercise's graded check (the platform's event): not a run of the cell.
+      if (this.app.tutorial) this.app.tutorial.checked(event);
+      return;
+    }
     const run = this.track(event.execution, event.cell);
     const view = this.app.view.cellView(event.cell);
     if (type === "queued") {
@@ -214,6 +219,7 @@ export class KernelConnection {
     const { data } = event;
     if (data.scope === "notebook") return;
     run.finished = true;
+    if (this.app.tutorial) this.app.tutorial.runFinished(event);
     this.ui.cellFinished(event.cell, {
       status: data.status,
       durationMs: typeof data.duration === "number" ? data.duration * 1000 : null,
@@ -296,15 +302,20 @@ export class KernelConnection {
     const url = code.length === 1 ? path(this.notebookId, `cells/${encodeURIComponent(code[0].id)}/run`) : path(this.notebookId, "run-all");
     try {
       const answer = await apiFetch(url, { method: "POST", body });
-      const runs = (answer.executions || [answer]).map((run) => this.track(run.execution, run.cell));
-      this.ui.notice("");
-      // A run with no kernel behind it starts one (unless its events already said more).
-      const untouched = runs.every((run) => !run.started && !run.finished);
-      if (untouched && ["off", "shutdown", "dead", "culled", "lost"].includes(this.kernelState)) this.setKernel("starting");
+      this.follow(answer.executions || [answer]);
     } catch (error) {
       for (const cell of code) this.ui.cellNotRun(cell.id, error.detail || error.message);
       this.refused(error);
     }
+  }
+
+  /** Runs just submitted ([{execution, cell}], by runCells or an exercise check): follow them. */
+  follow(submitted) {
+    const runs = submitted.map((run) => this.track(run.execution, run.cell));
+    this.ui.notice("");
+    // A run with no kernel behind it starts one (unless its events already said more).
+    const untouched = runs.every((run) => !run.started && !run.finished);
+    if (untouched && ["off", "shutdown", "dead", "culled", "lost"].includes(this.kernelState)) this.setKernel("starting");
   }
 
   runAll() {

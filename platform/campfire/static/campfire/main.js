@@ -90,6 +90,11 @@ async function start() {
   const execution = new ExecutionUI({ root, view });
   const app = { notebook, view, autosave, execution, outputs, saveNow, announce, readOnly };
   window.campfireEditor = app; // for the browser tests and the console; holds nothing secret
+  if (document.getElementById("tutorial-data")) {
+    // A tutorial (read-only page) or a learner's copy of one: exercise panels, checks, progress.
+    const { Tutorial, readTutorialData } = await import("./tutorial.js");
+    app.tutorial = new Tutorial(app, readTutorialData());
+  }
   root.dataset.ready = "true";
 
   if (root.dataset.executionEnabled === "true" && !readOnly) {

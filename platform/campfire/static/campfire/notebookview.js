@@ -38,6 +38,8 @@ export class NotebookView {
     this.selected = null;
     this.mode = "command";
     this.executor = null; // {runCells(cells): Promise} registered by live execution
+    this.checker = null; // (cell) -> true when it runs the cell itself (tutorial exercises: run, then check)
+    this.cellDecorator = null; // (cellView) -> void, for every cell view made from now on (tutorial.js)
     this.deleted = []; // undo stack of {cell, index}
     this.lineNumbers = readSetting("campfire.lineNumbers") === "on";
     this.build(initialMarkdown || new Map());
@@ -59,6 +61,7 @@ export class NotebookView {
       renderMarkdown: (source, attachments) => this.renderMarkdownHTML(source, attachments),
     });
     this.views.set(cell, view);
+    if (this.cellDecorator) this.cellDecorator(view);
     return view;
   }
 
@@ -264,7 +267,7 @@ export class NotebookView {
     if (!cell) return;
     const view = this.viewOf(cell);
     if (cell.cell_type === "markdown") view.render();
-    if (cell.cell_type === "code" && this.executor) this.executor.runCells([cell]);
+    if (cell.cell_type === "code" && this.executor && !(this.checker && this.checker(cell))) this.executor.runCells([cell]);
     if (insertBelow) {
       this.select(cell, { focus: false });
       this.insert("below", "code", { edit: true });

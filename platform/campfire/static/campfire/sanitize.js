@@ -17,7 +17,7 @@ const ACTIVE_TAGS = new Set(["script"]);
 
 // Class names the editor's own CSS and scripts use: user content may not borrow them to dress up
 // as Campfire UI (a fake toolbar, a fake conflict banner). Other classes (pandas' "dataframe") stay.
-const RESERVED_CLASS = /^(?:cell|nb-|output|cm-|save-|conflict|run-|kernel|button|icon-button|visually-hidden|skip-link|site-|editor|rendered-markdown|json-|shortcut|dialog|readonly|blocked-image|message|ansi-|selected|is-|execution)/;
+const RESERVED_CLASS = /^(?:cell|nb-|exercise-|tutorial-|output|cm-|save-|conflict|run-|kernel|button|icon-button|visually-hidden|skip-link|site-|editor|rendered-markdown|json-|shortcut|dialog|readonly|blocked-image|message|ansi-|selected|is-|execution)/;
 
 const purifier = DOMPurify(window);
 let keepAnsiClasses = false; // set while sanitising ansi_up's own output
