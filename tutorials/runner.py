@@ -8,6 +8,9 @@ importable, and reports wall time, cell errors and every check's result:
 - ``solution``: each exercise cell's source replaced by its solution, its check run right after
   it (``workers.exercises.check_cell_source``, exactly what the platform runs); all must pass.
 - ``starter``: the starters as stored, each followed by its check; all must fail with a message.
+- ``revisit``: the stored notebook run top to bottom first (starters), then each exercise solved
+  at the end (its solution, then its check): a learner who runs everything before coming back to
+  the exercises must pass too, so later cells must not clobber the names an exercise relies on.
 
 The kernel runs unsandboxed, straight from nbclient: this tests content, not the sandbox.
 """
@@ -32,7 +35,8 @@ from workers.exercises import FAIL, PASS, check_cell_source, parse_check_result
 
 REPO = Path(__file__).resolve().parents[1]
 TUTORIALS_DIR = REPO / "tutorials"
-MODES = ("reference", "solution", "starter")
+MODES = ("reference", "solution", "starter", "revisit")
+MUST_PASS = ("solution", "revisit")
 RUN_LIMIT_S = 60.0     # every tutorial runs on CPU in under a minute
 CHECK_LIMIT_S = 2.0    # a check must be fast
 CELL_TIMEOUT_S = 120   # nbclient's per-cell timeout (its default is none)
@@ -62,20 +66,29 @@ def prepare(nb, mode: str):
     prepared = copy.deepcopy(nb)
     if mode == "reference":
         return prepared
-    cells = []
+    cells, revisits = [], []
     for cell in prepared.cells:
         cells.append(cell)
         meta = schema.exercise_meta(cell)
         if meta is None:
             continue
+        if mode == "revisit":
+            again = nbformat.v4.new_code_cell(meta["solution"])
+            again.id = f"revisit-{meta['id']}"[:64]
+            revisits += [again, _check_cell(meta)]
+            continue
         if mode == "solution":
             cell.source = meta["solution"]
-        check = nbformat.v4.new_code_cell(check_cell_source(meta["check"], meta["id"]))
-        check.id = f"check-{meta['id']}"[:64]
-        check.metadata["campfire"] = {"check_for": meta["id"]}
-        cells.append(check)
-    prepared.cells = cells
+        cells.append(_check_cell(meta))
+    prepared.cells = cells + revisits
     return prepared
+
+
+def _check_cell(meta):
+    check = nbformat.v4.new_code_cell(check_cell_source(meta["check"], meta["id"]))
+    check.id = f"check-{meta['id']}"[:64]
+    check.metadata["campfire"] = {"check_for": meta["id"]}
+    return check
 
 
 @dataclass
@@ -96,7 +109,7 @@ class RunReport:
             status = result and result["status"]
             if result is None:
                 found.append(f"check {ex_id!r} published no result")
-            elif self.mode == "solution" and status != PASS:
+            elif self.mode in MUST_PASS and status != PASS:
                 found.append(f"check {ex_id!r} on the solution: {status}: {result['message']}")
             elif self.mode == "starter" and not (status == FAIL and result["message"].strip()):
                 found.append(f"check {ex_id!r} on the starter must fail with a message, "

@@ -2,7 +2,7 @@
 
     python -m tutorials.tools validate [NOTEBOOK ...]
     python -m tutorials.tools execute NOTEBOOK ...          # store fresh reference outputs
-    python -m tutorials.tools run-checks --mode solution|starter [NOTEBOOK ...]
+    python -m tutorials.tools run-checks --mode solution|starter|revisit [NOTEBOOK ...]
 
 Without notebooks, every tutorials/NN-slug.ipynb. Exit status 1 when anything is wrong.
 """
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         sub = commands.add_parser(name)
         sub.add_argument("notebooks", nargs="*", type=Path)
         if name == "run-checks":
-            sub.add_argument("--mode", choices=("solution", "starter"), required=True)
+            sub.add_argument("--mode", choices=("solution", "starter", "revisit"), required=True)
     args = parser.parse_args(argv)
     paths = args.notebooks or runner.tutorial_paths()
     missing = [str(p) for p in paths if not p.is_file()]

@@ -1,6 +1,7 @@
 """CI for the tutorial content (issue 6): every tutorials/NN-slug.ipynb is valid, runs end to end
 on CPU with nbclient against ember with every exercise's solution (all checks pass) and with the
-blank starters (every check fails with a message, none errors), each run in one fresh kernel in
+blank starters (every check fails with a message, none errors), and in "revisit" order (everything
+run first, then each exercise solved at the end: all checks pass), each run in one fresh kernel in
 under 60 s, and its stored reference outputs come from the sources it holds now.
 
 The kernels run UNSANDBOXED, straight from nbclient: these tests check the content, not the
@@ -30,7 +31,7 @@ def test_the_format_is_valid():
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
-@pytest.mark.parametrize("mode", ["solution", "starter"])
+@pytest.mark.parametrize("mode", ["solution", "starter", "revisit"])
 def test_runs_clean(path, mode, run_times):
     report = runner.run(runner.load(path), mode)
     run_times.append((path.stem, mode, report.wall))
