@@ -91,11 +91,11 @@ class _Cell:
 
 
 def run_cell(kernel: Kernel, code: str, *, emit: Emit, timeout: float, output_limit: int,
-             interrupt_grace: float, interrupted: threading.Event, poll: float = 0.1
-             ) -> CellResult:
+             interrupt_grace: float, interrupted: threading.Event, poll: float = 0.1,
+             store_history: bool = True) -> CellResult:
     cell = _Cell(kernel, emit, output_limit)
     began, wall = time.monotonic(), time.time()
-    msg_id = kernel.client.execute(code, store_history=True, allow_stdin=False,
+    msg_id = kernel.client.execute(code, store_history=store_history, allow_stdin=False,
                                    stop_on_error=False)
     interrupt_sent: float | None = None
 

@@ -186,7 +186,8 @@ class Session:
                             self.ctx.config.cell_timeout),
                 output_limit=min(limits.output_bytes or self.ctx.config.output_limit,
                                  self.ctx.config.output_limit),
-                interrupt_grace=self.ctx.config.interrupt_grace, interrupted=run.interrupted)
+                interrupt_grace=self.ctx.config.interrupt_grace, interrupted=run.interrupted,
+                store_history=request.store_history)
             closing = self._closing
             if result.kernel_gone and closing is not None:
                 result.status, result.message = closing.status, closing.message

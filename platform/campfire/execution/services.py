@@ -153,7 +153,8 @@ def _send(session: KernelSession, executions: list[Execution]) -> None:
         try:
             request = protocol.submit_execute(
                 client, sender, execution=str(execution.id), session=session.key, cell=execution.stream_cell,
-                code=execution.code, user=str(execution.user_id), device=session.device, ns=namespace(),
+                code=execution.code, user=str(execution.user_id), device=session.device,
+                store_history=execution.kind != Kind.CHECK, ns=namespace(),
             )
         except Exception as exc:  # broker or Redis down: say so now rather than leave runs queued forever
             logs.error("execution.send_failed", exc_info=True, execution=execution.id, session=session.key, error=repr(exc))
