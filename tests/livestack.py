@@ -316,7 +316,8 @@ class Live:
     def api(self, method: str, path: str, body=None, expect: int | None = None):
         status, data = self.stack.api(self.token, method, path, body)
         if expect is not None:
-            assert status == expect, f"{method} {path} -> {status}: {data}"
+            logs = f"\n{self.stack.procs['web'].tail(60)}" if status >= 500 else ""  # the server's traceback
+            assert status == expect, f"{method} {path} -> {status}: {data}{logs}"
         return data if expect is not None else (status, data)
 
     def notebook(self, *sources: str, title: str = "Live") -> dict:

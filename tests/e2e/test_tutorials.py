@@ -30,6 +30,17 @@ def panel(cell_id: str) -> str:
     return f"document.querySelector('.cell[data-cell-id=\"{cell_id}\"] .exercise-panel')"
 
 
+def wait_graded(page, cell_id: str, stack, timeout: float = 60) -> str:
+    """Wait for the exercise's next result; return its status (the message says why, on failure).
+    Set the panel's status aside first: a result replaces it."""
+    try:
+        wait_until(page, f"['pass', 'fail', 'error'].includes({panel(cell_id)}.dataset.status)", timeout=timeout)
+    except AssertionError:
+        state = page.evaluate(f"(p => [p.dataset.status, p.innerText])({panel(cell_id)})")
+        raise AssertionError(f"no result for the exercise in {cell_id} after {timeout} s; its panel: {state}\n{stack.tails(30)}") from None
+    return page.evaluate(f"{panel(cell_id)}.dataset.status")
+
+
 def replace_code(page, cell_id: str, code: str):
     page.locator(f'.cell[data-cell-id="{cell_id}"] .cm-content').click()
     page.keyboard.press("Control+a")
@@ -50,7 +61,7 @@ def test_an_anonymous_visitor_reads_a_tutorial_and_is_asked_to_sign_in(page, sta
     assert not page.errors
 
 
-def test_start_tutorial_one_run_it_solve_an_exercise_and_see_progress(page, stack_server, shots_dir):
+def test_start_tutorial_one_run_it_solve_an_exercise_and_see_progress(page, stack_server, live_stack, shots_dir):
     sign_up(page, stack_server, unique("learner"))
     page.goto(stack_server.url("/tutorials/"))
     assert "Not started" in page.locator(".tutorial-card[data-slug='tensors']").inner_text()
@@ -69,17 +80,18 @@ def test_start_tutorial_one_run_it_solve_an_exercise_and_see_progress(page, stac
 
     exercise = exercise_of("01-tensors.ipynb", 0)
     page.locator(f'.cell[data-cell-id="{exercise["cell"]}"] [data-exercise="check"]').click()  # the starter
-    wait_until(page, f"{panel(exercise['cell'])}.dataset.status === 'fail'", timeout=60)
-    message = page.locator(f'.cell[data-cell-id="{exercise["cell"]}"] .exercise-message').inner_text()
-    assert message and "Traceback" not in message
+    message = page.locator(f'.cell[data-cell-id="{exercise["cell"]}"] .exercise-message')
+    assert wait_graded(page, exercise["cell"], live_stack) == "fail", message.inner_text()
+    assert message.inner_text() and "Traceback" not in message.inner_text()
     page.locator(f'.cell[data-cell-id="{exercise["cell"]}"] [data-exercise="hint"]').click()
     wait_until(page, f"{panel(exercise['cell'])}.querySelectorAll('.exercise-hint').length === 1")
     page.locator(f'.cell[data-cell-id="{exercise["cell"]}"]').scroll_into_view_if_needed()
     page.screenshot(path=str(shots_dir / "tutorial-exercise-fail.png"))
 
     replace_code(page, exercise["cell"], exercise["solution"].rstrip("\n"))
+    page.evaluate(f"{panel(exercise['cell'])}.dataset.status = 'before'")
     page.keyboard.press("Shift+Enter")  # runs the cell, then checks it
-    wait_until(page, f"{panel(exercise['cell'])}.dataset.status === 'pass'", timeout=60)
+    assert wait_graded(page, exercise["cell"], live_stack) == "pass", message.inner_text()
     assert page.locator(f'.cell[data-cell-id="{exercise["cell"]}"] .exercise-result').inner_text() == "✓ Passed"
     progress = page.locator("#tutorial-progress").inner_text()
     assert "1/3 exercises passed" in progress and "20/20 cells run" in progress and "91%" in progress
@@ -101,7 +113,7 @@ def test_start_tutorial_one_run_it_solve_an_exercise_and_see_progress(page, stac
     assert not page.errors
 
 
-def test_a_newcomer_finishes_tutorial_four(page, stack_server, shots_dir):
+def test_a_newcomer_finishes_tutorial_four(page, stack_server, live_stack, shots_dir):
     """The issue's "done when": sign up, start tutorial 4, go through it top to bottom (each
     exercise: the starter fails with its message, then an answer passes; the last one through
     "Show solution"), and see it completed on the page, the catalog and My learning."""
@@ -123,7 +135,7 @@ def test_a_newcomer_finishes_tutorial_four(page, stack_server, shots_dir):
             continue
         page.locator(f"{cell} .cm-content").click()
         page.keyboard.press("Shift+Enter")
-        wait_until(page, f"{panel(cell_id)}.dataset.status === 'fail'", timeout=60)
+        assert wait_graded(page, cell_id, live_stack) == "fail", page.locator(f"{cell} .exercise-message").inner_text()
         if exercises[cell_id]["id"] == "train-your-own":
             page.locator(f"{cell} [data-exercise='solution']").click()
             page.locator(f"{cell} [data-exercise='use-solution']").click()
@@ -132,8 +144,7 @@ def test_a_newcomer_finishes_tutorial_four(page, stack_server, shots_dir):
             replace_code(page, cell_id, exercises[cell_id]["solution"].rstrip("\n"))
         page.evaluate(f"{panel(cell_id)}.dataset.status = 'before'")  # the next result replaces it
         page.keyboard.press("Shift+Enter")
-        wait_until(page, f"['pass', 'fail', 'error'].includes({panel(cell_id)}.dataset.status)", timeout=120)
-        assert page.evaluate(f"{panel(cell_id)}.dataset.status") == "pass", page.locator(f"{cell} .exercise-message").inner_text()
+        assert wait_graded(page, cell_id, live_stack, timeout=120) == "pass", page.locator(f"{cell} .exercise-message").inner_text()
     assert page.locator(".tutorial-chip").inner_text() == "✓ Completed"
     assert "12/12 cells run · 3/3 exercises passed" in page.locator("#tutorial-progress").inner_text()
     page.evaluate("window.scrollTo(0, 0)")

@@ -22,8 +22,8 @@ def info(event: str, /, **fields) -> None:
     log(logging.INFO, event, **fields)
 
 
-def warning(event: str, /, **fields) -> None:
-    log(logging.WARNING, event, **fields)
+def warning(event: str, /, exc_info=None, **fields) -> None:
+    log(logging.WARNING, event, exc_info=exc_info, **fields)
 
 
 def error(event: str, /, exc_info=None, **fields) -> None:

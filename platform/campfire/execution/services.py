@@ -66,11 +66,15 @@ def kernel_session_refresh(*, session: KernelSession) -> KernelSession:
 
 
 def _lock(queryset) -> None:
-    """Lock a row until the transaction ends. SQLite has no row locks: its transactions take the
-    database's write lock up front (settings: transaction_mode IMMEDIATE), which already makes
-    writers take turns, so the query is skipped there."""
+    """Lock a row until the transaction ends, as a mutex among our own writers. On PostgreSQL
+    FOR NO KEY UPDATE: it excludes another _lock of the row but not the FOR KEY SHARE that a
+    foreign-key check takes, so a run request (user row locked, inserting runs of a notebook)
+    and a record (notebook row locked, inserting rows that name the user) cannot deadlock on
+    each other's checks at commit. SQLite has no row locks: its transactions take the database's
+    write lock up front (settings: transaction_mode IMMEDIATE), which already makes writers take
+    turns, so the query is skipped there."""
     if connection.features.has_select_for_update:
-        queryset.select_for_update().values("pk").first()
+        queryset.select_for_update(no_key=connection.features.has_select_for_no_key_update).values("pk").first()
 
 
 # ----------------------------------------------------------------------------------------- caps

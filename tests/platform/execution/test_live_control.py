@@ -90,3 +90,20 @@ def test_a_worker_killed_mid_run_ends_the_run_as_lost_never_running_forever(live
     assert detail["outputs"] == [{"output_type": "stream", "name": "stdout", "text": "before\n"}]  # what the user saw
     assert live.recorded(live.run(nb, 1))["outputs"][0]["data"]["text/plain"] == "'after'"
     listener.close()
+
+
+def test_deleting_a_notebook_shuts_its_kernel_down(live, live_stack):
+    """Not left holding a pool slot until idle culling: the delete's commit sends shutdown."""
+    nb = live.notebook("import time\ntime.sleep(60)")
+    listener = live.listen(nb)
+    execution = live.run(nb)
+    listener.until(lambda ms: any(m["type"] == "started" and m["execution"] == execution for m in ms))
+    session = live.api("GET", f"/api/notebooks/{nb['id']}/kernel", expect=200)["session"]
+    live.api("DELETE", f"/api/notebooks/{nb['id']}", expect=204)
+    deadline = time.monotonic() + 15
+    while not any(e["type"] == "kernel" and e["data"].get("state") == "shutdown" for e in live_stack.events(session)):
+        assert time.monotonic() < deadline, [e["type"] for e in live_stack.events(session)][-10:]
+        time.sleep(0.2)
+    finished = [e for e in live_stack.events(session) if e["type"] == "finished" and e["execution"] == execution]
+    assert finished and finished[-1]["data"]["status"] == "interrupted"  # the sleeping cell did not run on
+    listener.close()

@@ -2,7 +2,12 @@
 from the check's own outputs only, and the result goes to the session's stream as a `check`
 event. The same path with real workers and kernels is test_live_grading.py."""
 
+from datetime import timedelta
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 
 from campfire.execution import services as execution_services
 from campfire.execution.broker import namespace, redis_client
@@ -164,3 +169,14 @@ def test_an_attempt_whose_grading_failed_is_graded_when_its_state_is_read(copy, 
     monkeypatch.undo()
     state = alice_api.get(f"/api/notebooks/{copy.notebook_id}/exercises/triple").json()
     assert state["status"] == "pass" and state["solved"] and len(check_events(attempt.check_execution)) == 1
+
+
+def test_pruning_old_run_records_keeps_the_grade_and_the_solved_exercise(attempt_for, alice, copy):
+    attempt = attempt_for(check_outputs=[result("pass", "Well done")])
+    Execution.objects.filter(pk__in=[attempt.run_execution_id, attempt.check_execution_id]).update(recorded=timezone.now() - timedelta(days=90))
+    call_command("prune_executions", stdout=StringIO())
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.message, attempt.code) == ("pass", "Well done", SOLUTION_TRIPLE)
+    assert attempt.check_execution is None
+    assert attempt.run_execution.outputs_stored  # kept: the cell's outputs are that run's
+    assert ExerciseState.objects.get(learner=alice, exercise=attempt.exercise).solved is not None

@@ -20,6 +20,7 @@ const RESULT_LABELS = {
 const RAN = new Set(["ok", "error"]); // a cell that ran to its end counts as run (progress.py)
 const CHECK_PREFIX = "check:";
 const POLL_AFTER_MS = 2500; // after the check's `finished`, ask the API if no `check` event came
+const POLLS = 8; // then again, each wait twice the last, while the attempt is still pending (~10 min)
 
 export function readTutorialData() {
   const script = document.getElementById("tutorial-data");
@@ -52,6 +53,7 @@ export class Tutorial {
     this.codeCells = new Set(data.code_cells || []);
     this.ran = new Set(data.cells_run || []);
     this.pending = new Map(); // check execution id -> {cell, timer}
+    this.finishedChecks = new Set(); // check executions whose `finished` came before the POST's answer
     this.sending = new Set(); // cell ids whose check request is in flight
     // Attempts already graded when the page was made: their events, replayed, change nothing.
     this.known = new Set((data.exercises || []).flatMap((e) => (e.attempts || []).filter((a) => a.status !== "pending").map((a) => a.id)));
@@ -207,7 +209,8 @@ export class Tutorial {
     const cell = event.cell || "";
     if (cell.startsWith(CHECK_PREFIX)) {
       const pending = this.pending.get(event.execution);
-      if (pending) pending.timer = setTimeout(() => this.refresh(pending.cell), POLL_AFTER_MS);
+      if (pending) this.poll(event.execution, pending);
+      else this.finishedChecks.add(event.execution); // check() polls once its answer names it
       return;
     }
     if (this.copy && this.codeCells.has(cell) && RAN.has(event.data.status) && !this.ran.has(cell)) {
@@ -236,8 +239,10 @@ export class Tutorial {
     this.render(exercise);
     try {
       const answer = await apiFetch(path, { method: "POST", body: { source: cell.source } });
-      this.pending.set(answer.check, { cell: cell.id, timer: null });
+      const pending = { cell: cell.id, timer: null, polls: 0 };
+      this.pending.set(answer.check, pending);
       kernel.follow([{ execution: answer.execution, cell: cell.id }]);
+      if (this.finishedChecks.delete(answer.check)) this.poll(answer.check, pending);
     } catch (error) {
       this.app.execution.cellNotRun(cell.id, error.detail || error.message);
       Object.assign(exercise, { status: before, message: `Not checked: ${error.detail || error.message}` });
@@ -270,19 +275,35 @@ export class Tutorial {
     this.app.announce(`Exercise “${exercise.title}” ${verdict}. ${data.message || ""}`);
   }
 
-  /** The exercise's state from the API (when its `check` event did not arrive). */
+  /** Ask the API for the result later, in case the `check` event never comes; the event, when it
+   * does come, cancels this (checked()). Waits grow: the grade needs the check's record, which
+   * a busy platform worker may store well after the run finished. */
+  poll(execution, pending) {
+    clearTimeout(pending.timer);
+    if (pending.polls >= POLLS) return;
+    const wait = POLL_AFTER_MS * 2 ** pending.polls;
+    pending.polls += 1;
+    pending.timer = setTimeout(async () => {
+      if (this.pending.get(execution) !== pending) return;
+      if (await this.refresh(pending.cell)) this.pending.delete(execution);
+      else this.poll(execution, pending);
+    }, wait);
+  }
+
+  /** The exercise's state from the API (when its `check` event did not arrive); true once graded. */
   async refresh(cellId) {
     const exercise = this.exercises.get(cellId);
-    if (!exercise) return;
+    if (!exercise) return true;
     try {
       const fresh = await apiFetch(`/api/notebooks/${encodeURIComponent(this.data.notebook)}/exercises/${encodeURIComponent(exercise.id)}`);
-      if (fresh.status === "pending") return;
+      if (fresh.status === "pending") return false;
       Object.assign(exercise, fresh);
       for (const attempt of fresh.attempts) if (attempt.status !== "pending") this.known.add(attempt.id);
       this.render(exercise);
       this.renderProgress();
+      return true;
     } catch {
-      /* the next check tries again */
+      return false; // polled again later
     }
   }
 

@@ -1,0 +1,27 @@
+"""A kernel whose session row goes (its notebook or its user deleted) is shut down on the worker
+at once, rather than holding a pool slot until idle culling; connected in apps.py."""
+
+from django.db import transaction
+
+from workers import protocol
+
+from campfire.execution import logs
+from campfire.execution.broker import namespace, redis_client, send_task
+from campfire.execution.models import ACTIVE_STATES, KernelSession
+from campfire.execution.services import COMMANDS
+
+
+def _shutdown(key: str, device: str) -> None:
+    try:
+        protocol.submit_session_command(redis_client(), send_task, COMMANDS["shutdown"], key, device=device, cancel_queued=True, ns=namespace())
+    except Exception:  # the broker is down: idle culling ends the kernel later
+        logs.warning("kernel.shutdown_on_delete_failed", exc_info=True, session=key)
+        return
+    logs.info("kernel.shutdown_on_delete", session=key)
+
+
+def shutdown_deleted_session(sender, instance: KernelSession, **kwargs) -> None:
+    """pre_delete of a KernelSession (cascades included): its kernel goes once the delete commits."""
+    if instance.state in ACTIVE_STATES:
+        key, device = instance.key, instance.device
+        transaction.on_commit(lambda: _shutdown(key, device))
