@@ -17,10 +17,13 @@ DEBUG = env_bool("DEBUG", False)
 HTTPS = env_bool("CAMPFIRE_HTTPS", False)
 
 SECRET_KEY = env_str("SECRET_KEY", None)
+_KEY_FILE = VAR_DIR / "secret_key"  # `make run` writes it: manage.py in that checkout shares the key
+if SECRET_KEY is None and _KEY_FILE.is_file():
+    SECRET_KEY = _KEY_FILE.read_text().strip() or None
 if SECRET_KEY is None:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off (make run generates one under var/)"
+            f"SECRET_KEY must be set when DEBUG is off (make run generates one in {_KEY_FILE})"
         )
     # Development only: a fresh key per process; sessions do not survive a restart.
     SECRET_KEY = secrets.token_urlsafe(50)

@@ -3,6 +3,7 @@
 import os
 import re
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -57,16 +58,17 @@ def test_env_url():
 
 
 def _load_settings(**env):
+    """Settings imported in a fresh process with `env`; the var dir is an empty one unless given."""
     base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL")}
-    base.update(PYTHONPATH=str(ROOT / "platform"), CAMPFIRE_VAR_DIR=str(ROOT / "var"), **env)
-    code = "import campfire.settings as s; print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CAMPFIRE_IMPORT_MAX_BYTES)"
+    base.update({"PYTHONPATH": str(ROOT / "platform"), "CAMPFIRE_VAR_DIR": tempfile.mkdtemp(prefix="campfire-var-"), **env})
+    code = "import campfire.settings as s; print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CAMPFIRE_IMPORT_MAX_BYTES, s.SECRET_KEY)"
     return subprocess.run([sys.executable, "-c", code], env=base, capture_output=True, text=True, cwd=ROOT)
 
 
 def test_settings_defaults_are_safe():
     result = _load_settings(SECRET_KEY="k")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "False", str(20 * 1024 * 1024)]
+    assert result.stdout.split() == ["False", "False", str(20 * 1024 * 1024), "k"]
 
 
 def test_https_turns_on_secure_cookies():
@@ -88,6 +90,13 @@ def test_bad_environment_fails_at_start_with_a_clear_message(env, message):
     result = _load_settings(**env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and message in result.stderr
+
+
+def test_the_key_make_run_stored_is_used_when_none_is_set(tmp_path):
+    """So that `python manage.py ...` works in a checkout that `make run` set up."""
+    (tmp_path / "secret_key").write_text("stored-key\n")
+    assert _load_settings(CAMPFIRE_VAR_DIR=str(tmp_path)).stdout.split()[3] == "stored-key"
+    assert _load_settings(CAMPFIRE_VAR_DIR=str(tmp_path), SECRET_KEY="set").stdout.split()[3] == "set"
 
 
 def test_debug_without_a_secret_key_is_allowed_for_development():
