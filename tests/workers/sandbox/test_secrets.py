@@ -58,13 +58,18 @@ victim = {str(victim_dir)!r}
 attempt("victim dir", lambda: os.listdir(victim))
 attempt("victim key", lambda: open(victim + "/conn/kernel.json").read())
 attempt("runtime dir", lambda: os.listdir(os.path.dirname(victim)))
+import sys, ember
+# The interpreter and the checkout (for ember) are mounted back read-only, under /tmp when the
+# clone lives there (tens of thousands of files: past the cell limit); the victim cannot have
+# written into them, so they are not searched. Everything else the view holds is.
+code_dirs = {{os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(ember.__file__)))}}
 found = []
 for top in ("/tmp", "/home", "/dev/shm", "/var/tmp", os.path.dirname(os.path.dirname(victim))):
     for root, dirs, files in os.walk(top):
+        dirs[:] = [d for d in dirs if os.path.realpath(os.path.join(root, d)) not in code_dirs]
         for name in files:
             try:
-                # Bounded read: the kernel's view can hold large files (the interpreter's
-                # packages are mounted back), and the token file is tiny.
+                # Bounded read: the token file is tiny.
                 if {token!r} in open(os.path.join(root, name), errors="replace").read(65536):
                     found.append(os.path.join(root, name))
             except OSError:
