@@ -172,9 +172,10 @@ def test_killed_kernel_is_reported_and_the_next_run_gets_a_fresh_one(stack, sess
     finished = stack.finished(session, execution, timeout=15)
     assert finished["data"]["status"] == "kernel_died"
     assert "kernel died unexpectedly (signal 9" in finished["data"]["message"]
-    died = [e for e in stack.events(session) if e["type"] == "kernel"
-            and e["data"]["state"] == "died"]
-    assert died and "signal 9" in died[0]["data"]["message"]
+    # The `died` kernel event follows the run's `finished` (the record first, then the new kernel).
+    events = stack.wait_events(session, lambda evs: any(e["type"] == "kernel" and e["data"]["state"] == "died" for e in evs), timeout=15)
+    died = [e for e in events if e["type"] == "kernel" and e["data"]["state"] == "died"]
+    assert "signal 9" in died[0]["data"]["message"]
     after = stack.run(session, "print('kept' in globals())")
     assert stack.finished(session, after)["data"]["execution_count"] == 1
     assert stack.of(session, after, "stream")[0]["data"]["text"] == "False\n"
