@@ -113,6 +113,26 @@ def test_start_tutorial_one_run_it_solve_an_exercise_and_see_progress(page, stac
     assert not page.errors
 
 
+def test_a_result_whose_check_event_never_arrives_is_fetched_from_the_api(page, stack_server, live_stack):
+    """The page drops every `check` event (as if Redis lost it): after the check's `finished`
+    the page asks the exercise API, and shows the grade from there."""
+    sign_up(page, stack_server, unique("no-events"))
+    page.goto(stack_server.url("/tutorials/tensors/"))
+    page.locator("#tutorial-start").click()
+    page.wait_for_url("**/notebooks/*/")
+    page.wait_for_selector("#notebook-app[data-ready='true']")
+    wait_until(page, "(k => Boolean(k && k.ws && k.ws.readyState === 1 && !k.catchUp))(window.campfireEditor.kernel)")
+    # (A function given to evaluate is called: the override is set inside one.)
+    page.evaluate("() => { window.campfireEditor.tutorial.checked = () => { window.__checkEventsDropped = (window.__checkEventsDropped || 0) + 1; }; }")
+    exercise = exercise_of("01-tensors.ipynb", 0)
+    page.locator(f'.cell[data-cell-id="{exercise["cell"]}"] [data-exercise="check"]').click()
+    message = page.locator(f'.cell[data-cell-id="{exercise["cell"]}"] .exercise-message')
+    assert wait_graded(page, exercise["cell"], live_stack) == "fail", message.inner_text()
+    assert message.inner_text()
+    assert page.evaluate("window.__checkEventsDropped") == 1  # the event came, and was not what showed it
+    assert not page.errors
+
+
 def test_a_newcomer_finishes_tutorial_four(page, stack_server, live_stack, shots_dir):
     """The issue's "done when": sign up, start tutorial 4, go through it top to bottom (each
     exercise: the starter fails with its message, then an answer passes; the last one through
