@@ -49,6 +49,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_healthy(base_url: str, alive, timeout: float = 60) -> bool:
+    """Poll `/healthz` until it answers 200 (True), the server exits (`alive()` false) or time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        if not alive() or time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+
+
 class Database:
     """A database only this stack uses, removed afterwards."""
 
@@ -176,17 +191,8 @@ class LiveStack:
         self.workers.remove(name)
 
     def wait_http(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            if not self.procs["web"].alive() or time.monotonic() > deadline:
-                raise AssertionError("the web server did not start\n" + self.tails())
-            time.sleep(0.2)
+        if not wait_healthy(self.base_url, self.procs["web"].alive, timeout):
+            raise AssertionError("the web server did not start\n" + self.tails())
 
     def wait_worker(self, name: str, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout

@@ -170,9 +170,9 @@ CAMPFIRE_MAX_NOTEBOOKS_PER_USER = env_int("CAMPFIRE_MAX_NOTEBOOKS_PER_USER", 100
 CAMPFIRE_MAX_KERNELS_PER_USER = env_int("CAMPFIRE_MAX_KERNELS_PER_USER", 2, minimum=1)
 # Runs waiting or running at once, per user (a run-all of a long notebook counts every cell).
 CAMPFIRE_MAX_QUEUED_RUNS_PER_USER = env_int("CAMPFIRE_MAX_QUEUED_RUNS_PER_USER", 200, minimum=1)
-# The workers' stream settings (docs/EXECUTION.md): the platform appends `queued` events too.
 # Finished runs older than this are deleted by `manage.py prune_executions` (docs/OPERATIONS.md).
 CAMPFIRE_EXECUTION_RETENTION_DAYS = env_int("CAMPFIRE_EXECUTION_RETENTION_DAYS", 30, minimum=1)
+# The workers' stream settings (docs/EXECUTION.md): the platform appends `queued` events too.
 CAMPFIRE_STREAM_MAXLEN = env_int("CAMPFIRE_STREAM_MAXLEN", 10_000, minimum=100)
 CAMPFIRE_STREAM_TTL = env_int("CAMPFIRE_STREAM_TTL", 86_400, minimum=60)
 # Live execution needs the broker; without one the editor never shows the run UI.

@@ -13,14 +13,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.helpers import WATCH_SCRIPT, Server
-from tests.livestack import Database, free_port
+from tests.livestack import Database, free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -54,19 +52,10 @@ def server():
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            log.close()
-            pytest.fail(f"the test server did not start:\n{(workdir / 'server.log').read_text()[-4000:]}")
-        time.sleep(0.2)
+    if not wait_healthy(base_url, lambda: process.poll() is None):
+        process.kill()
+        log.close()
+        pytest.fail(f"the test server did not start:\n{(workdir / 'server.log').read_text()[-4000:]}")
     try:
         yield Server(base_url=base_url, env=env, root=ROOT, log_path=workdir / "server.log")
     finally:

@@ -68,9 +68,9 @@ def kernel_session_refresh(*, session: KernelSession) -> KernelSession:
 def _lock(queryset) -> None:
     """Lock a row until the transaction ends, as a mutex among our own writers. On PostgreSQL
     FOR NO KEY UPDATE: it excludes another _lock of the row but not the FOR KEY SHARE that a
-    foreign-key check takes, so a run request (user row locked, inserting runs of a notebook)
-    and a record (notebook row locked, inserting rows that name the user) cannot deadlock on
-    each other's checks at commit. SQLite has no row locks: its transactions take the database's
+    foreign-key check takes. With FOR UPDATE a run request (user row locked, inserting runs of a
+    notebook) and a record (notebook row locked) deadlocked at COMMIT, each one's deferred
+    foreign-key checks waiting on the other's lock (test_lock_order.py). SQLite has no row locks: its transactions take the database's
     write lock up front (settings: transaction_mode IMMEDIATE), which already makes writers take
     turns, so the query is skipped there."""
     if connection.features.has_select_for_update:
@@ -174,13 +174,19 @@ def _end_unsent(executions: list[Execution], message: str) -> None:
         execution.status, execution.message = Status.LOST, message
 
 
+def kernel_command_send(*, key: str, device: str, command: str) -> None:
+    """Send interrupt | restart | shutdown to the worker that holds session `key`; runs queued so
+    far do not run. Raises what the broker raises."""
+    protocol.submit_session_command(redis_client(), send_task, COMMANDS[command], key, device=device, cancel_queued=True, ns=namespace())
+
+
 def session_command(*, notebook: Notebook, user, command: str) -> KernelSession:
     """interrupt | restart | shutdown the notebook's kernel; runs queued so far do not run."""
     if command not in COMMANDS:
         raise ValueError(f"unknown kernel command {command!r}")
     session = kernel_session_get_or_create(notebook=notebook, user=user)
     try:
-        protocol.submit_session_command(redis_client(), send_task, COMMANDS[command], session.key, device=session.device, cancel_queued=True, ns=namespace())
+        kernel_command_send(key=session.key, device=session.device, command=command)
     except Exception as exc:
         logs.error("kernel.command_failed", exc_info=True, session=session.key, command=command)
         raise ExecutionUnavailable("the execution service cannot be reached right now; try again in a moment") from exc

@@ -3,17 +3,14 @@ at once, rather than holding a pool slot until idle culling; connected in apps.p
 
 from django.db import transaction
 
-from workers import protocol
-
 from campfire.execution import logs
-from campfire.execution.broker import namespace, redis_client, send_task
 from campfire.execution.models import ACTIVE_STATES, KernelSession
-from campfire.execution.services import COMMANDS
+from campfire.execution.services import kernel_command_send
 
 
 def _shutdown(key: str, device: str) -> None:
     try:
-        protocol.submit_session_command(redis_client(), send_task, COMMANDS["shutdown"], key, device=device, cancel_queued=True, ns=namespace())
+        kernel_command_send(key=key, device=device, command="shutdown")
     except Exception:  # the broker is down: idle culling ends the kernel later
         logs.warning("kernel.shutdown_on_delete_failed", exc_info=True, session=key)
         return

@@ -210,7 +210,7 @@ export class Tutorial {
     if (cell.startsWith(CHECK_PREFIX)) {
       const pending = this.pending.get(event.execution);
       if (pending) this.poll(event.execution, pending);
-      else this.finishedChecks.add(event.execution); // check() polls once its answer names it
+      else if (this.sending.size) this.finishedChecks.add(event.execution); // check() polls once its answer names it
       return;
     }
     if (this.copy && this.codeCells.has(cell) && RAN.has(event.data.status) && !this.ran.has(cell)) {
