@@ -15,8 +15,8 @@ from typing import Callable
 from . import logs
 from .kernel import Kernel
 from .outputs import OUTPUT_MSGS, CellOutputs, OutputBudget, gate, with_display_id
-from .protocol import (EV_CLEAR, EV_STARTED, EV_STREAM, ERROR, INTERRUPTED, KERNEL_DIED, OK,
-                       TIMED_OUT)
+from .protocol import (EV_CLEAR, EV_STARTED, EV_STREAM, EV_UPDATE_DISPLAY, ERROR, INTERRUPTED,
+                       KERNEL_DIED, OK, TIMED_OUT)
 
 log = logs.get("cellrun")
 
@@ -45,11 +45,30 @@ class _Cell:
         self.budget = OutputBudget(output_limit)
         self.execution_count: int | None = None
         self.started_sent = False
+        self.foreign: dict[str, dict] = {}     # paused updates of displays made by earlier cells
 
     def notice(self, text: str) -> None:
         output = {"output_type": "stream", "name": "stderr", "text": text}
         self.outputs.append(output)
-        self.emit(EV_STREAM, output)
+        self.send(EV_STREAM, output)
+
+    def send(self, kind: str, output: dict) -> bool:
+        """Emit an output event unless live output is paused (the budget's live limit)."""
+        live, notice = self.budget.live(output)
+        if live:
+            self.emit(kind, output)
+        elif notice is not None:
+            self.emit(EV_STREAM, notice)        # shown live only: the resync replaces it
+        return live
+
+    def resync(self) -> None:
+        """After a pause, send the cell's final outputs once: a clear, then each output."""
+        if self.budget.paused:
+            self.emit(EV_CLEAR, {"wait": False})
+            for output in self.outputs.with_display_ids():
+                self.emit(output["output_type"], output)
+            for display_id, output in self.foreign.items():
+                self.emit(EV_UPDATE_DISPLAY, with_display_id(output, display_id))
 
     def started(self) -> None:
         if not self.started_sent:
@@ -69,7 +88,8 @@ class _Cell:
         elif kind == "clear_output":
             wait = bool(content.get("wait", False))
             self.outputs.clear(wait)
-            self.emit(EV_CLEAR, {"wait": wait})
+            if not self.budget.paused:
+                self.emit(EV_CLEAR, {"wait": wait})
         elif kind in OUTPUT_MSGS:
             self._output(msg)
         return False
@@ -78,16 +98,18 @@ class _Cell:
         if msg["msg_type"] == "execute_result":
             self.execution_count = _count(msg["content"].get("execution_count")) \
                 or self.execution_count
-        display_id, output, notice = gate(self.budget, msg)
+        display_id, output, notice = gate(self.budget, msg, self.outputs.kept)
         if output is not None:
-            if msg["msg_type"] == "update_display_data":
-                self.outputs.update_display(display_id, output)
-            else:
+            if msg["msg_type"] != "update_display_data":
                 self.outputs.append(output, display_id)
-            self.emit(msg["msg_type"], with_display_id(output, display_id))
+                mine = True
+            else:
+                mine = self.outputs.update_display(display_id, output)
+            if not self.send(msg["msg_type"], with_display_id(output, display_id)) and not mine:
+                self.foreign[display_id] = output
         if notice is not None:
             self.outputs.append(notice)
-            self.emit(EV_STREAM, notice)
+            self.send(EV_STREAM, notice)
 
 
 def run_cell(kernel: Kernel, code: str, *, emit: Emit, timeout: float, output_limit: int,
@@ -100,6 +122,7 @@ def run_cell(kernel: Kernel, code: str, *, emit: Emit, timeout: float, output_li
     interrupt_sent: float | None = None
 
     def result(status: str, message: str = "", gone: bool = False, error=None) -> CellResult:
+        cell.resync()
         return CellResult(status=status, execution_count=cell.execution_count,
                           outputs=cell.outputs.outputs, started=wall,
                           duration=round(time.monotonic() - began, 4), message=message,

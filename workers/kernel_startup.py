@@ -18,10 +18,11 @@ def _campfire_preimport():
 
 
 def _campfire_output_cap():
-    """Drop a cell's stdout/stderr past CAMPFIRE_OUTPUT_CAP characters (a little over the
-    worker's byte cap, so the worker still cuts and tells the user). The worker's cap is the
-    rule; this spares the kernel: a cell printing 1 GB would otherwise pile it up in ipykernel's
-    buffer faster than it is sent, and die of the memory limit without any output."""
+    """Drop a cell's stdout/stderr past CAMPFIRE_OUTPUT_CAP characters since the cell began or
+    last cleared its output (a little over the worker's byte cap, which counts what the cell
+    keeps, so the worker still cuts and tells the user). The worker's cap is the rule; this
+    spares the kernel: a cell printing 1 GB would otherwise pile it up in ipykernel's buffer
+    faster than it is sent, and die of the memory limit without any output."""
     import os
 
     limit = int(os.environ.pop("CAMPFIRE_OUTPUT_CAP", "0") or 0)
@@ -41,11 +42,19 @@ def _campfire_output_cap():
         left[0] -= len(string)
         return len(string)
 
-    def reset():
+    def reset(*_args, **_kwargs):
         left[0] = limit
 
+    shell = get_ipython()
     OutStream.write = capped
-    get_ipython().events.register("pre_execute", reset)
+    shell.events.register("pre_execute", reset)
+    clear_output = shell.display_pub.clear_output
+
+    def clear_and_reset(*args, **kwargs):    # a status line redrawn forever is not a flood
+        clear_output(*args, **kwargs)        # flushes what was printed before, counted then
+        reset()
+
+    shell.display_pub.clear_output = clear_and_reset
 
 
 _campfire_preimport()

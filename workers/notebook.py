@@ -18,8 +18,8 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 from . import logs
 from .kernel import KernelStartError
-from .outputs import OUTPUT_MSGS, OutputBudget, gate, with_display_id
-from .protocol import (EV_FINISHED, EV_STARTED, EV_STREAM, ERROR, KERNEL_DIED,
+from .outputs import OUTPUT_MSGS, CellOutputs, OutputBudget, gate, with_display_id
+from .protocol import (EV_CLEAR, EV_FINISHED, EV_STARTED, EV_STREAM, ERROR, KERNEL_DIED,
                        LOST, OK, TIMED_OUT, NotebookRecord, NotebookRequest)
 from .reporting import iso, utc_now
 
@@ -35,42 +35,67 @@ def cell_id(cell, index: int) -> str:
 
 
 class _StreamingClient(NotebookClient):
-    """nbclient, plus: every output is capped and published the moment it arrives."""
+    """nbclient, plus: every output is capped and published the moment it arrives (cell runs'
+    rules: `workers.outputs.OutputBudget`); nbclient's own cell outputs stay what is recorded."""
 
     def __init__(self, nb, km, *, emit, output_limit: int, deadline: float, **kw) -> None:
         super().__init__(nb, km=km, **kw)
         self.emit = emit
         self.output_limit = output_limit
         self.deadline = deadline
-        self.budget = OutputBudget(output_limit)
+        self._new_cell()
         self.on_cell_execute = self._cell_starts
         self.on_cell_executed = self._cell_ends
+
+    def _new_cell(self) -> None:
+        self.budget = OutputBudget(self.output_limit)
+        self.sizes = CellOutputs()      # mirrors the cell's outputs for the bytes it keeps
 
     def _cell_starts(self, cell, cell_index: int) -> None:
         if time.monotonic() > self.deadline:
             raise NotebookTimeout()
-        self.budget = OutputBudget(self.output_limit)
+        self._new_cell()
         self.emit(EV_STARTED, cell_id(cell, cell_index), {"execution_count": None})
 
     def _cell_ends(self, cell, cell_index: int, execute_reply) -> None:
         status = OK if (execute_reply or {}).get("content", {}).get("status") == "ok" else ERROR
+        if self.budget.paused:          # live output paused: send the final outputs once
+            self.emit(EV_CLEAR, cell_id(cell, cell_index), {"wait": False})
+            for output in cell.outputs:
+                self.emit(output["output_type"], cell_id(cell, cell_index), dict(output))
         self.emit(EV_FINISHED, cell_id(cell, cell_index), {
             "status": status, "execution_count": cell.get("execution_count"), "scope": "cell"})
 
+    def _send(self, kind: str, cell, cell_index: int, output: dict) -> None:
+        live, notice = self.budget.live(output)
+        if live:
+            self.emit(kind, cell_id(cell, cell_index), output)
+        elif notice is not None:
+            self.emit(EV_STREAM, cell_id(cell, cell_index), notice)
+
     def process_message(self, msg, cell, cell_index):
-        if msg["msg_type"] not in OUTPUT_MSGS:
+        kind, content = msg.get("msg_type"), msg.get("content")
+        if kind == "clear_output" and isinstance(content, dict):
+            self.sizes.clear(bool(content.get("wait", False)))
+            if not self.budget.paused:
+                self.emit(EV_CLEAR, cell_id(cell, cell_index), {"wait": bool(content.get("wait", False))})
+        if kind not in OUTPUT_MSGS:
             return super().process_message(msg, cell, cell_index)
-        display_id, output, notice = gate(self.budget, msg)
+        display_id, output, notice = gate(self.budget, msg, self.sizes.kept)
         result = None
         if output is not None:
-            if msg["msg_type"] == "stream":
+            if kind == "stream":
                 msg["content"]["text"] = output["text"]  # possibly cut by the cap
-            self.emit(msg["msg_type"], cell_id(cell, cell_index),
-                      with_display_id(output, display_id))
+            if kind == "update_display_data":
+                self.sizes.update_display(display_id, output)
+            else:
+                self.sizes.append(output, display_id)
+            self._send(kind, cell, cell_index, with_display_id(output, display_id))
             result = super().process_message(msg, cell, cell_index)
         if notice is not None:
             cell.outputs.append(nbformat.from_dict(notice))
-            self.emit(EV_STREAM, cell_id(cell, cell_index), notice)
+            self.sizes.append(notice)
+            self._send(EV_STREAM, cell, cell_index, notice)
         return result
 
 

@@ -13,6 +13,7 @@ from nbformat.v4 import output_from_msg
 
 OUTPUT_MSGS = ("stream", "display_data", "execute_result", "error", "update_display_data")
 ERROR_LIMIT = 100_000  # an error output always gets through, but not an unbounded one
+LIVE_FACTOR = 10       # bytes a cell may send live, as a multiple of what it may keep
 
 
 def human_bytes(n: int) -> str:
@@ -44,39 +45,62 @@ def _bounded_error(output: dict) -> dict:
 
 
 class OutputBudget:
-    """Counts the bytes a cell forwards; past the limit nothing more goes out but errors."""
+    """A cell's two output limits.
+
+    `limit` caps the bytes the cell *keeps*: its outputs as stored and shown. A clear_output or a
+    display update gives back what it replaces, so a loop that redraws a figure or a status line
+    never reaches it; past it output is cut (a stream to the byte) and the user told once; error
+    outputs always pass, bounded. `live_limit` (LIVE_FACTOR x `limit`) caps the bytes sent to the
+    page while the cell runs, where every redraw counts: past it live output pauses and the cell's
+    final outputs are sent once when it ends (the runner's `resync`), so a redraw loop can neither
+    flood the event stream nor lose its last frame."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.used = 0
+        self.live_limit = LIVE_FACTOR * limit
+        self.forwarded = 0
         self.truncated = False
+        self.paused = False
 
-    def admit(self, output: dict) -> tuple[dict | None, dict | None]:
-        """(what to forward or None, the one-time truncation notice or None)."""
+    def admit(self, output: dict, kept: int) -> tuple[dict | None, dict | None]:
+        """(what to keep of `output` or None, the one-time truncation notice or None), given the
+        bytes the cell keeps now (`CellOutputs.kept`)."""
         if output.get("output_type") == "error":
             return _bounded_error(output), None
         if self.truncated:
             return None, None
         size = output_size(output)
-        if self.used + size <= self.limit:
-            self.used += size
+        if kept + size <= self.limit:
             return output, None
         self.truncated = True
-        room = self.limit - self.used
-        self.used = self.limit
-        kept = None
+        room = self.limit - kept
+        part = None
         if output.get("output_type") == "stream" and room > 0:
-            kept = {**output, "text": _cut_utf8(output["text"], room)}
-        return kept, self.notice()
+            part = {**output, "text": _cut_utf8(output["text"], room)}
+        return part, self.notice()
+
+    def live(self, output: dict) -> tuple[bool, dict | None]:
+        """(whether to send `output` to the page now, the one-time pause notice or None)."""
+        if self.paused:
+            return False, None
+        size = output_size(output)
+        if self.forwarded + size <= self.live_limit:
+            self.forwarded += size
+            return True, None
+        self.paused = True
+        text = (f"\nlive output paused: this cell sent more than {human_bytes(self.live_limit)} to the "
+                f"page; its final output appears when it finishes\n")
+        return False, {"output_type": "stream", "name": "stderr", "text": text}
 
     def notice(self) -> dict:
         text = f"\noutput truncated: the cell printed more than {human_bytes(self.limit)}\n"
         return {"output_type": "stream", "name": "stderr", "text": text}
 
 
-def gate(budget: OutputBudget, msg: dict) -> tuple[str | None, dict | None, dict | None]:
-    """For an output iopub message: (its display id, the output to forward or None, the
-    truncation notice or None). update_display_data becomes its replacement display_data."""
+def gate(budget: OutputBudget, msg: dict, kept: int) -> tuple[str | None, dict | None, dict | None]:
+    """For an output iopub message to a cell keeping `kept` bytes: (its display id, the output to
+    keep or None, the truncation notice or None). update_display_data becomes its replacement
+    display_data."""
     content = msg["content"]
     transient = content.get("transient")
     display_id = transient.get("display_id") if isinstance(transient, dict) else None
@@ -91,7 +115,7 @@ def gate(budget: OutputBudget, msg: dict) -> tuple[str | None, dict | None, dict
             candidate = dict(output_from_msg(msg))
     except Exception:  # the kernel runs user code: a malformed message is dropped, not fatal
         return None, None, None
-    return (display_id, *budget.admit(candidate))
+    return (display_id, *budget.admit(candidate, kept))
 
 
 def with_display_id(output: dict, display_id: str | None) -> dict:
@@ -105,12 +129,20 @@ class CellOutputs:
         self.outputs: list[dict] = []
         self._clear_pending = False
         self._displays: dict[str, list[int]] = {}
+        self._size = 0
+
+    @property
+    def kept(self) -> int:
+        """Bytes the cell keeps once a pending clear_output(wait=True) applies (it applies before
+        the next output is added)."""
+        return 0 if self._clear_pending else self._size
 
     def append(self, output: dict, display_id: str | None = None) -> None:
         if self._clear_pending:
             self._clear_now()
         if display_id:
             self._displays.setdefault(display_id, []).append(len(self.outputs))
+        self._size += output_size(output)
         last = self.outputs[-1] if self.outputs else None
         if (not display_id and output.get("output_type") == "stream" and last is not None
                 and last.get("output_type") == "stream" and last.get("name") == output.get("name")):
@@ -128,6 +160,7 @@ class CellOutputs:
         self.outputs = []
         self._displays = {}
         self._clear_pending = False
+        self._size = 0
 
     def update_display(self, display_id: str, output: dict) -> bool:
         """Apply an update to this cell's outputs; False when the display lives elsewhere."""
@@ -135,9 +168,16 @@ class CellOutputs:
         if not indexes:
             return False
         for index in indexes:
-            self.outputs[index] = {**self.outputs[index], "data": output.get("data", {}),
-                                   "metadata": output.get("metadata", {})}
+            old = self.outputs[index]
+            new = {**old, "data": output.get("data", {}), "metadata": output.get("metadata", {})}
+            self._size += output_size(new) - output_size(old)
+            self.outputs[index] = new
         return True
+
+    def with_display_ids(self) -> list[dict]:
+        """The outputs as events carry them (display ids in `transient`), for a resync."""
+        ids = {index: display_id for display_id, indexes in self._displays.items() for index in indexes}
+        return [with_display_id(output, ids.get(index)) for index, output in enumerate(self.outputs)]
 
 
 def replay(events) -> list[dict]:

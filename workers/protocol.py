@@ -256,7 +256,7 @@ class Limits(_Payload):
     """Per-run limits asked for by the platform; a worker only ever lowers its own maxima."""
 
     timeout: float | None = None        # wall-clock seconds per cell
-    output_bytes: int | None = None     # output bytes forwarded per cell
+    output_bytes: int | None = None     # output bytes a cell keeps (10x that may go live)
 
     def validate(self) -> None:
         _positive(self.timeout, "limits.timeout", float)

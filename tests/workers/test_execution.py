@@ -166,6 +166,45 @@ def test_output_cap_truncates_a_100_mb_print_and_the_kernel_stays_usable(stack, 
     assert stack.printed(session, "print(kept)") == "3\n"
 
 
+def test_a_redraw_loop_is_never_truncated_the_cap_counts_what_the_cell_keeps(stack, session):
+    # 6 MB printed in all, 100 kB kept: over the 5 MB cap when it counted every byte sent (the
+    # kernel stopped printing at 5 MB and the worker cut the cell), within it now
+    code = ("from IPython.display import clear_output\n"
+            "for i in range(60):\n"
+            "    clear_output(wait=True)\n"
+            "    print(f'frame {i:02d} ' + 'x' * 100_000)")
+    execution = stack.run(session, code)
+    finished = stack.finished(session, execution, timeout=60)
+    assert finished["data"]["status"] == "ok" and finished["data"]["truncated"] is False
+    assert stream_text(stack.records(execution)[0]["outputs"]).startswith("frame 59 xxx")
+    frames = [e["data"]["text"][:8] for e in stack.of(session, execution, "stream")]
+    assert len(frames) == 60 and frames[-1] == "frame 59"
+
+
+def test_past_the_live_limit_output_pauses_and_the_final_frame_is_sent_at_the_end(stack, session):
+    # keep 20 kB, so 200 kB may go live: about 195 of 300 frames of ~1 kB, then a pause notice;
+    # at the end one resync (a clear, then the outputs the cell keeps) before `finished`
+    code = ("from IPython.display import display, clear_output\n"
+            "for i in range(300):\n"
+            "    clear_output(wait=True)\n"
+            "    display(f'{i:03d} ' + 'x' * 1000)\n"
+            "print('done')")
+    execution = stack.run(session, code, limits={"output_bytes": 20_000})
+    finished = stack.finished(session, execution, timeout=60)
+    assert finished["data"]["status"] == "ok" and finished["data"]["truncated"] is False
+    record = stack.records(execution)[0]["outputs"]
+    assert [o["output_type"] for o in record] == ["display_data", "stream"]
+    assert record[0]["data"]["text/plain"].startswith("'299 ") and record[1]["text"] == "done\n"
+    events = stack.of(session, execution)
+    shown = [e for e in events if e["type"] == "display_data"]
+    assert 150 < len(shown) < 300 and shown[-1]["data"]["data"]["text/plain"].startswith("'299 ")
+    paused = [e for e in events if e["type"] == "stream" and "live output paused" in e["data"]["text"]]
+    assert len(paused) == 1
+    tail = [e["type"] for e in events[events.index(paused[0]) + 1:]]
+    assert tail == ["clear_output", "display_data", "stream", "finished"], tail
+    assert events[-2]["data"]["text"] == "done\n"
+
+
 def test_killed_kernel_is_reported_and_the_next_run_gets_a_fresh_one(stack, session):
     stack.finished(session, stack.run(session, "kept = 1"))
     execution = stack.run(session, "import os\nos.kill(os.getpid(), 9)")

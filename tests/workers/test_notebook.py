@@ -6,13 +6,13 @@ import uuid
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from workers.protocol import TASK_RUN_NOTEBOOK, NotebookRequest
+from workers.protocol import TASK_RUN_NOTEBOOK, Limits, NotebookRequest
 
 
-def run_notebook(stack, session: str, nb) -> str:
+def run_notebook(stack, session: str, nb, limits: Limits | None = None) -> str:
     execution = uuid.uuid4().hex
     request = NotebookRequest(execution=execution, session=session,
-                              notebook=nbformat.from_dict(nb))
+                              notebook=nbformat.from_dict(nb), limits=limits or Limits())
     stack.app.send_task(TASK_RUN_NOTEBOOK, args=[request.to_dict()],
                         queue=stack.ns.pool_queue("cpu"), task_id=execution)
     return execution
@@ -75,3 +75,27 @@ def test_invalid_notebook_is_an_error_not_a_crash(stack, session):
     end = notebook_end(stack, session, execution)
     assert end["data"]["status"] == "error" and "invalid notebook" in end["data"]["message"]
     assert stack.printed(session, "print('still serving')") == "still serving\n"
+
+
+def test_a_redraw_loop_streams_its_clears_and_pauses_past_the_live_limit(stack):
+    # the page sees each clear_output (before: only the outputs, so the frames piled up); past
+    # 10 x the 20 kB keep limit live output pauses, and the cell's final outputs come at its end
+    session = f"nb-{uuid.uuid4().hex[:8]}"
+    nb = new_notebook(cells=[new_code_cell(
+        "from IPython.display import display, clear_output\n"
+        "for i in range(300):\n"
+        "    clear_output(wait=True)\n"
+        "    display(f'{i:03d} ' + 'x' * 1000)"), new_code_cell("print('next cell')")])
+    execution = run_notebook(stack, session, nb, Limits(output_bytes=20_000))
+    assert notebook_end(stack, session, execution)["data"]["status"] == "ok"
+    first = nb.cells[0]["id"]
+    events = [e for e in stack.of(session, execution) if e["cell"] == first]
+    kinds = [e["type"] for e in events]
+    assert 150 < kinds.count("clear_output") < 300 and 150 < kinds.count("display_data") < 300
+    paused = [i for i, e in enumerate(events) if e["type"] == "stream" and "live output paused" in e["data"]["text"]]
+    assert len(paused) == 1
+    assert kinds[paused[0] + 1:] == ["clear_output", "display_data", "finished"]
+    assert events[-2]["data"]["data"]["text/plain"].startswith("'299 ")
+    record = stack.records(execution)[0]
+    assert [o["data"]["text/plain"][:5] for o in record["cells"][0]["outputs"]] == ["'299 "]
+    assert record["cells"][1]["outputs"][0]["text"] == "next cell\n"

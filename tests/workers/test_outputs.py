@@ -44,24 +44,82 @@ def test_update_display_replaces_every_output_with_that_id():
 
 def test_budget_cuts_a_stream_once_and_drops_the_rest_but_errors():
     budget = OutputBudget(10)
-    assert budget.admit(stream("12345")) == (stream("12345"), None)
-    kept, notice = budget.admit(stream("6789abcdef"))
+    assert budget.admit(stream("12345"), 0) == (stream("12345"), None)
+    kept, notice = budget.admit(stream("6789abcdef"), 5)
     assert kept == stream("6789a") and "more than 10 bytes" in notice["text"]
-    assert budget.truncated and budget.admit(stream("more")) == (None, None)
+    assert budget.truncated and budget.admit(stream("more"), 0) == (None, None)
     error = {"output_type": "error", "ename": "E", "evalue": "v", "traceback": ["t"]}
-    assert budget.admit(error) == (error, None)
+    assert budget.admit(error, 10) == (error, None)
 
 
 def test_budget_never_splits_a_utf8_character():
     budget = OutputBudget(4)
-    kept, _ = budget.admit(stream("aé€"))  # 1 + 2 + 3 bytes
+    kept, _ = budget.admit(stream("aé€"), 0)  # 1 + 2 + 3 bytes
     assert kept["text"] == "aé"
+
+
+def _redraw(cell, budget, frames, output):
+    """A redraw loop as the worker sees it: clear_output(wait=True), then the new frame."""
+    sent = paused = 0
+    for _ in range(frames):
+        cell.clear(wait=True)
+        kept, notice = budget.admit(output, cell.kept)
+        assert notice is None, "a redraw loop keeps one frame: it must never be cut"
+        cell.append(kept)
+        live, pause = budget.live(kept)
+        sent += live
+        paused += pause is not None
+    return sent, paused
+
+
+def test_the_cap_counts_what_the_cell_keeps_so_redraws_never_truncate():
+    cell, budget = CellOutputs(), OutputBudget(1000)
+    frame = display("x" * 90)                   # 90 bytes of data + 2 of metadata
+    sent, paused = _redraw(cell, budget, 100, frame)    # 9.2 kB sent, under the 10 kB live limit
+    assert (sent, paused, budget.truncated) == (100, 0, False)
+    assert cell.outputs == [frame] and cell.kept == 92
+
+
+def test_past_the_live_limit_output_pauses_once_and_the_cell_keeps_its_last_frame():
+    cell, budget = CellOutputs(), OutputBudget(1000)
+    sent, paused = _redraw(cell, budget, 300, display("x" * 90))
+    assert (sent, paused) == (10_000 // 92, 1) and budget.paused and not budget.truncated
+    cell.clear(wait=True)
+    last = display("final")
+    cell.append(budget.admit(last, cell.kept)[0])
+    assert budget.live(last) == (False, None)          # the notice came once; the runner resyncs
+    assert cell.outputs == [last]
+
+
+def test_kept_bytes_follow_merges_clears_and_display_updates():
+    cell = CellOutputs()
+    cell.append(stream("abc"))
+    cell.append(stream("de"))
+    cell.append(display("xy"), "d")
+    assert cell.kept == 5 + 4
+    cell.update_display("d", display("wxyz"))
+    assert cell.kept == 5 + 6
+    cell.clear(wait=True)
+    assert cell.kept == 0 and cell.outputs          # shown until the next output replaces them
+    cell.append(stream("n"))
+    assert cell.kept == 1
+    assert cell.with_display_ids() == [stream("n")]
+
+
+def test_with_display_ids_puts_each_outputs_display_id_back():
+    cell = CellOutputs()
+    cell.append(display("a"), "d1")
+    cell.append(stream("s"))
+    cell.append(display("b"), "d1")
+    assert [o.get("transient") for o in cell.with_display_ids()] == [
+        {"display_id": "d1"}, None, {"display_id": "d1"}]
+    assert "transient" not in cell.outputs[0]
 
 
 def test_huge_error_is_bounded():
     huge = {"output_type": "error", "ename": "E", "evalue": "v" * 500_000,
             "traceback": ["line"] * 1000}
-    kept, _ = OutputBudget(10).admit(huge)
+    kept, _ = OutputBudget(10).admit(huge, 0)
     assert len(kept["evalue"]) == 2000 and len(kept["traceback"]) == 20
 
 
