@@ -22,6 +22,7 @@ log = logs.get("cellrun")
 
 Emit = Callable[[str, dict], None]  # (event type, data) -> appended to the session stream
 REPLY_WAIT = 5.0
+FOREIGN_DISPLAYS = 100  # earlier cells' displays one run may update in the record (all go live)
 
 
 @dataclass
@@ -35,6 +36,9 @@ class CellResult:
     truncated: bool = False
     kernel_gone: bool = False       # the kernel is dead or stuck: the session needs a new one
     error: dict | None = field(default=None)
+    displays: dict = field(default_factory=dict)         # display id -> indexes in `outputs`
+    display_updates: dict = field(default_factory=dict)  # display id -> its last update, for
+    #                                                      displays that earlier cells made
 
 
 class _Cell:
@@ -45,7 +49,7 @@ class _Cell:
         self.budget = OutputBudget(output_limit)
         self.execution_count: int | None = None
         self.started_sent = False
-        self.foreign: dict[str, dict] = {}     # paused updates of displays made by earlier cells
+        self.foreign: dict[str, dict] = {}     # last updates of displays made by earlier cells
 
     def notice(self, text: str) -> None:
         output = {"output_type": "stream", "name": "stderr", "text": text}
@@ -67,7 +71,7 @@ class _Cell:
             self.emit(EV_CLEAR, {"wait": False})
             for output in self.outputs.with_display_ids():
                 self.emit(output["output_type"], output)
-            for display_id, output in self.foreign.items():
+            for display_id, output in self.foreign.items():       # sent live or not: the last one
                 self.emit(EV_UPDATE_DISPLAY, with_display_id(output, display_id))
 
     def started(self) -> None:
@@ -105,8 +109,9 @@ class _Cell:
                 mine = True
             else:
                 mine = self.outputs.update_display(display_id, output)
-            if not self.send(msg["msg_type"], with_display_id(output, display_id)) and not mine:
+            if not mine and (display_id in self.foreign or len(self.foreign) < FOREIGN_DISPLAYS):
                 self.foreign[display_id] = output
+            self.send(msg["msg_type"], with_display_id(output, display_id))
         if notice is not None:
             self.outputs.append(notice)
             self.send(EV_STREAM, notice)
@@ -126,7 +131,8 @@ def run_cell(kernel: Kernel, code: str, *, emit: Emit, timeout: float, output_li
         return CellResult(status=status, execution_count=cell.execution_count,
                           outputs=cell.outputs.outputs, started=wall,
                           duration=round(time.monotonic() - began, 4), message=message,
-                          truncated=cell.budget.truncated, kernel_gone=gone, error=error)
+                          truncated=cell.budget.truncated, kernel_gone=gone, error=error,
+                          displays=cell.outputs.displays(), display_updates=dict(cell.foreign))
 
     while True:
         now = time.monotonic()

@@ -174,6 +174,10 @@ class CellOutputs:
             self.outputs[index] = new
         return True
 
+    def displays(self) -> dict[str, list[int]]:
+        """{display id: indexes of the outputs it shows} (the record's `displays`)."""
+        return {display_id: list(indexes) for display_id, indexes in self._displays.items()}
+
     def with_display_ids(self) -> list[dict]:
         """The outputs as events carry them (display ids in `transient`), for a resync."""
         ids = {index: display_id for display_id, indexes in self._displays.items() for index in indexes}

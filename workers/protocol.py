@@ -359,6 +359,9 @@ class ExecutionRecord(_Payload):
     worker: str
     message: str = ""        # why, for timed_out / kernel_died / lost / interrupted
     truncated: bool = False  # the output cap was hit
+    displays: dict = field(default_factory=dict)         # display id -> indexes in `outputs`
+    display_updates: dict = field(default_factory=dict)  # display id -> the last output an
+    #   update_display_data gave a display that an earlier cell made (Jupyter updates it in place)
 
     def validate(self) -> None:
         check_id(self.execution, "execution")
@@ -366,6 +369,8 @@ class ExecutionRecord(_Payload):
             raise ProtocolError(f"record status must be final, got {self.status!r}")
         if not isinstance(self.outputs, list):
             raise ProtocolError("outputs must be a list of nbformat outputs")
+        if not isinstance(self.displays, dict) or not isinstance(self.display_updates, dict):
+            raise ProtocolError("displays and display_updates must be objects keyed by display id")
 
 
 @dataclass

@@ -219,7 +219,8 @@ class Session:
             execution=request.execution, session=self.id, cell=request.cell, seq=request.seq,
             status=result.status, outputs=result.outputs, execution_count=result.execution_count,
             started=iso(result.started), finished=utc_now(), duration=result.duration,
-            worker=self.ctx.worker, message=result.message, truncated=result.truncated),
+            worker=self.ctx.worker, message=result.message, truncated=result.truncated,
+            displays=result.displays, display_updates=result.display_updates),
             seq=request.seq)
 
     # ------------------------------------------------------------------------------- kernels

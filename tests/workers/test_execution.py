@@ -244,6 +244,20 @@ print('done')
     assert len(stack.of(session, execution, "clear_output")) == 3
 
 
+def test_a_display_updated_by_a_later_cell_is_in_both_records(stack, session):
+    first = stack.run(session, "from IPython.display import display\nprint('x')\nh = display('0%', display_id='bar')")
+    second = stack.run(session, "h.update('100%')\nprint('updated')")
+    stack.finished(session, second)
+    shown = stack.records(first)[0]
+    assert shown["displays"] == {"bar": [1]} and shown["display_updates"] == {}
+    updater = stack.records(second)[0]
+    assert updater["displays"] == {} and updater["outputs"] == [
+        {"output_type": "stream", "name": "stdout", "text": "updated\n"}]
+    assert updater["display_updates"]["bar"]["data"]["text/plain"] == "'100%'"
+    live = stack.of(session, second, "update_display_data")[0]["data"]      # the page updates it live
+    assert live["transient"] == {"display_id": "bar"}
+
+
 def test_matplotlib_figure_arrives_as_png_display_data(stack, session):
     code = "import matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\nplt.show()"
     execution = stack.run(session, code)

@@ -27,6 +27,7 @@ from campfire.execution.models import ACTIVE_STATES, PENDING_STATUSES, Execution
 from campfire.notebooks import services as notebook_services
 from campfire.notebooks.models import Notebook
 
+DISPLAYS_MAX = 100  # display ids a record may carry (the worker sends at most this many updates)
 COMMANDS = {"interrupt": protocol.TASK_INTERRUPT, "restart": protocol.TASK_RESTART, "shutdown": protocol.TASK_SHUTDOWN}
 
 
@@ -299,21 +300,49 @@ def _cell_fields(record: protocol.ExecutionRecord) -> dict:
     }
 
 
+def _displays(raw, count: int) -> dict[str, list[int]]:
+    """The record's {display id: [output indexes]}, well-formed entries only (ids come from user code)."""
+    if not isinstance(raw, dict):
+        return {}
+    return {key: [i for i in value if type(i) is int and 0 <= i < count]
+            for key, value in list(raw.items())[:DISPLAYS_MAX] if _display_id(key) and isinstance(value, list)}
+
+
+def _display_updates(raw) -> dict[str, dict]:
+    """The record's {display id: the output its last update gave}, in stored form."""
+    if not isinstance(raw, dict):
+        return {}
+    return {key: {"output_type": "display_data", "data": value["data"], "metadata": value.get("metadata", {})}
+            for key, value in list(raw.items())[:DISPLAYS_MAX]
+            if _display_id(key) and isinstance(value, dict) and isinstance(value.get("data"), dict)
+            and isinstance(value.get("metadata", {}), dict)}
+
+
+def _display_id(key) -> bool:
+    return isinstance(key, str) and 0 < len(key) <= 200
+
+
 def _store_cell_outputs(execution: Execution, record: protocol.ExecutionRecord) -> None:
     """Make the run's outputs the cell's stored outputs, unless the run never started and printed
     nothing, or a later run of the cell already stored its own (`outputs_stored` marks the one
-    execution whose outputs the cell holds)."""
+    execution whose outputs the cell holds). Updates it sent to displays of other cells change
+    those cells' stored outputs."""
     if execution.kind != Kind.CELL or (record.started is None and not execution.outputs):
         return  # a check's outputs are the grader's, never the cell's
     # Records of one notebook's cells are stored one at a time.
     _lock(Notebook.objects.filter(pk=execution.notebook_id))
+    updated = notebook_services.cell_displays_update(notebook_id=execution.notebook_id,
+                                                     updates=_display_updates(record.display_updates))
+    if updated:
+        logs.info("record.displays_updated", execution=execution.id, cells=",".join(updated))
     same_cell = Execution.objects.filter(notebook_id=execution.notebook_id, cell_id=execution.cell_id)
     holder = same_cell.filter(outputs_stored=True).exclude(pk=execution.pk).values("session_id", "seq", "requested").first()
     if holder is not None and _is_later(holder, execution):
         logs.info("record.older_than_stored", execution=execution.id, cell=execution.cell_id)
         return
     if notebook_services.cell_outputs_store(notebook_id=execution.notebook_id, cell_id=execution.cell_id,
-                                            outputs=execution.outputs, execution_count=execution.execution_count):
+                                            outputs=execution.outputs, execution_count=execution.execution_count,
+                                            displays=_displays(record.displays, len(execution.outputs))):
         same_cell.filter(Q(outputs_stored=True) | Q(pk=execution.pk)).update(
             outputs_stored=Case(When(pk=execution.pk, then=Value(True)), default=Value(False)))
         execution.outputs_stored = True

@@ -45,6 +45,8 @@ class CellOutput(models.Model):
     notebook = models.ForeignKey(Notebook, on_delete=models.CASCADE, related_name="cell_outputs")
     cell_id = models.CharField(max_length=64)
     outputs = models.JSONField(default=list, blank=True)
+    # {display id: [indexes into outputs]}: where a later cell's update_display_data lands
+    displays = models.JSONField(default=dict, blank=True)
     execution_count = models.PositiveIntegerField(null=True, blank=True)
     updated = models.DateTimeField(auto_now=True)
 

@@ -155,8 +155,10 @@ def notebook_import(*, owner, data: bytes, filename: str = "", title: str | None
     return notebook
 
 
-def cell_outputs_store(*, notebook_id, cell_id: str, outputs: list, execution_count: int | None) -> bool:
-    """Store a code cell's outputs from an execution; never touches `version`.
+def cell_outputs_store(*, notebook_id, cell_id: str, outputs: list, execution_count: int | None,
+                       displays: dict | None = None) -> bool:
+    """Store a code cell's outputs from an execution; never touches `version`. `displays`:
+    {display id: [indexes into outputs]} of the outputs made with a display id.
 
     Returns False (and stores nothing) when the cell no longer exists or is not code.
     """
@@ -164,6 +166,30 @@ def cell_outputs_store(*, notebook_id, cell_id: str, outputs: list, execution_co
     if notebook is None or not any(c["id"] == cell_id and c["cell_type"] == "code" for c in notebook.cells):
         return False
     CellOutput.objects.update_or_create(
-        notebook_id=notebook_id, cell_id=cell_id, defaults={"outputs": outputs, "execution_count": execution_count}
+        notebook_id=notebook_id, cell_id=cell_id,
+        defaults={"outputs": outputs, "execution_count": execution_count, "displays": displays or {}},
     )
     return True
+
+
+def cell_displays_update(*, notebook_id, updates: dict[str, dict]) -> list[str]:
+    """Apply a run's update_display_data for displays that other cells' stored outputs show (as a
+    Jupyter front end updates the earlier cell in place): each output shown with that display id
+    takes the update's data and metadata. `updates`: {display id: display_data output}. The caller
+    holds the notebook's lock. Returns the ids of the cells changed."""
+    changed = []
+    if not updates:
+        return changed
+    rows = CellOutput.objects.filter(notebook_id=notebook_id, displays__has_any_keys=list(updates))
+    for row in rows.select_for_update(no_key=True):
+        outputs, hit = list(row.outputs), False
+        for display_id, update in updates.items():
+            for index in row.displays.get(display_id, ()):
+                if isinstance(index, int) and 0 <= index < len(outputs):
+                    outputs[index] = {**outputs[index], "data": update.get("data", {}), "metadata": update.get("metadata", {})}
+                    hit = True
+        if hit:
+            row.outputs = outputs
+            row.save(update_fields=["outputs", "updated"])
+            changed.append(row.cell_id)
+    return changed

@@ -108,3 +108,15 @@ def test_saving_the_notebook_while_a_cell_runs_never_loses_its_outputs(live):
     assert after["cells"][0]["source"].endswith("# edited while running")
     assert after["cells"][0]["outputs"] == [{"output_type": "stream", "name": "stdout", "text": "start\nend\n"}]
     listener.close()
+
+
+def test_a_display_updated_by_a_later_cell_is_stored_updated(live):
+    """What a Jupyter front end saves: the earlier cell shows the update, after a reload too."""
+    nb = live.notebook("from IPython.display import display\nh = display('0%', display_id=True)", "h.update('100%')")
+    live.recorded(live.run(nb, 0))
+    live.recorded(live.run(nb, 1))
+    cells = live.api("GET", f"/api/notebooks/{nb['id']}", expect=200)["cells"]
+    assert cells[0]["outputs"] == [{"output_type": "display_data", "data": {"text/plain": "'100%'"}, "metadata": {}}]
+    assert cells[1]["outputs"] == []
+    exported = live.api("GET", f"/api/notebooks/{nb['id']}/ipynb", expect=200)
+    assert exported["cells"][0]["outputs"][0]["data"]["text/plain"] == ["'100%'"]    # nbformat splits lines

@@ -126,6 +126,42 @@ def test_display_ids_are_not_stored(nb, make_execution):
     assert stored(nb)[0] == [{"output_type": "display_data", "data": {"text/plain": "50%"}, "metadata": {}}]
 
 
+def _display(text):
+    return {"output_type": "display_data", "data": {"text/plain": text}, "metadata": {}}
+
+
+def test_a_later_cells_display_update_changes_the_earlier_cells_stored_output(alice):
+    nb = notebook_services.notebook_create(owner=alice, title="Displays", cells=[
+        {"id": "a", "cell_type": "code", "source": "h = display('0%', display_id=True)"},
+        {"id": "b", "cell_type": "code", "source": "h.update('100%')"}])
+    session = services.kernel_session_get_or_create(notebook=nb, user=alice)
+    run_a, run_b = (Execution.objects.create(notebook=nb, session=session, user=alice, cell_id=c, code="") for c in "ab")
+    line = {"output_type": "stream", "name": "stdout", "text": "x\n"}
+    services.execution_record(payload=record(run_a, outputs=[line, _display("0%")], displays={"d1": [1], "bad": [7, "x"]}))
+    assert CellOutput.objects.get(notebook=nb, cell_id="a").displays == {"d1": [1], "bad": []}
+    update = {**_display("100%"), "metadata": {"note": 1}, "transient": {"display_id": "d1"}}
+    assert tasks.record_execution(record(run_b, seq=2, outputs=[], display_updates={"d1": update, "gone": _display("?")})) == "stored"
+    outputs, _ = stored(nb, "a")
+    assert outputs == [line, {"output_type": "display_data", "data": {"text/plain": "100%"}, "metadata": {"note": 1}}]
+    assert stored(nb, "b") == ([], 1)
+
+
+@pytest.mark.parametrize("updates", [{"d1": "text"}, {"d1": {"data": "x"}}, {"": _display("x")}, {"d1": {"data": {}, "metadata": []}},
+                                     {"x" * 201: _display("x")}])
+def test_malformed_display_updates_change_nothing(alice, updates):
+    nb = notebook_services.notebook_create(owner=alice, title="Displays", cells=[
+        {"id": "a", "cell_type": "code", "source": ""}, {"id": "b", "cell_type": "code", "source": ""}])
+    session = services.kernel_session_get_or_create(notebook=nb, user=alice)
+    run_a, run_b = (Execution.objects.create(notebook=nb, session=session, user=alice, cell_id=c, code="") for c in "ab")
+    services.execution_record(payload=record(run_a, outputs=[_display("kept")], displays={"d1": [0], "x" * 201: [0]}))
+    assert services.execution_record(payload=record(run_b, seq=2, outputs=[], display_updates=updates)) == "stored"
+    assert stored(nb, "a")[0] == [_display("kept")] and stored(nb, "b") == ([], 1)
+
+
+def test_display_fields_that_are_not_objects_make_the_record_invalid(nb, make_execution):
+    assert services.execution_record(payload=record(make_execution(), display_updates=["d1"])) == "invalid"
+
+
 @pytest.mark.parametrize(
     "payload",
     [
