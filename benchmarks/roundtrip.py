@@ -41,22 +41,26 @@ from workers.kernel import Kernel  # noqa: E402
 from workers.launcher import KernelLauncher  # noqa: E402
 from workers.protocol import Namespace  # noqa: E402
 
-MAKE_USER = """
+MAKE_USERS = """
 import json
 from django.contrib.auth import get_user_model
 from campfire.accounts import services
-user = get_user_model().objects.create_user(username="bench")
-print(json.dumps(services.token_create(user=user, name="bench")[1]))
+tokens = []
+for name in {names!r}:
+    user = get_user_model().objects.create_user(username=name)
+    tokens.append(services.token_create(user=user, name="bench")[1])
+print(json.dumps(tokens))
 """
 
 
 class Stack:
     """scripts/run.py in a temp var/ directory, on a free port."""
 
-    def __init__(self, var: Path) -> None:
+    def __init__(self, var: Path, **settings: str) -> None:
         self.var = var
         var.mkdir(parents=True, exist_ok=True)
-        self.env = {**os.environ, "CAMPFIRE_VAR_DIR": str(var), "CAMPFIRE_PORT": str(_free_port()), "PYTHONUNBUFFERED": "1"}
+        self.env = {**os.environ, "CAMPFIRE_VAR_DIR": str(var), "CAMPFIRE_PORT": str(_free_port()), "PYTHONUNBUFFERED": "1",
+                    **settings}
         for name in ("REDIS_URL", "DATABASE_URL", "CAMPFIRE_REDIS_PREFIX", "CAMPFIRE_QUEUE_PREFIX", "CAMPFIRE_BROKER_KEYPREFIX"):
             self.env.pop(name, None)  # everything as `make run` sets it up
         self.log = open(var / "stack.log", "w+")  # noqa: SIM115 closed in stop()
@@ -67,8 +71,8 @@ class Stack:
         self._wait_healthy()
         self.redis = redis_lib.Redis.from_url(self.redis_url, decode_responses=True)
         self.ns = Namespace()
-        self.token = self._user()
-        self.http = http.client.HTTPConnection("127.0.0.1", int(self.env["CAMPFIRE_PORT"]), timeout=30)
+        self.token = self.users(["bench"])[0]
+        self.http = self.connection()
 
     def _wait_for(self, pattern: str, timeout: float) -> str:
         deadline = time.monotonic() + timeout
@@ -92,32 +96,39 @@ class Stack:
                 time.sleep(0.3)
         raise SystemExit(f"the web server did not answer:\n{self.tail()}")
 
-    def _user(self) -> str:
+    def users(self, names: list[str]) -> list[str]:
+        """Creates the users; their API tokens, in order."""
         env = {**self.env, "SECRET_KEY": (self.var / "secret_key").read_text().strip(), "REDIS_URL": self.redis_url}
-        out = subprocess.run([sys.executable, "manage.py", "shell", "-c", MAKE_USER], cwd=REPO, env=env,
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run([sys.executable, "manage.py", "shell", "-c", MAKE_USERS.format(names=names)], cwd=REPO,
+                             env=env, capture_output=True, text=True, check=True).stdout
         return json.loads(out.strip().splitlines()[-1])
+
+    def connection(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", int(self.env["CAMPFIRE_PORT"]), timeout=60)
 
     def warm_kernels(self) -> int:
         workers = [w for w in self.redis.smembers(self.ns.workers)]
         infos = [json.loads(self.redis.hget(self.ns.worker_info(w), "info") or "{}") for w in workers]
         return sum(i.get("kernels", {}).get("warm", 0) for i in infos)
 
-    def call(self, method: str, path: str, body=None) -> dict:
-        self.http.request(method, path, body=None if body is None else json.dumps(body),
-                          headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
-        response = self.http.getresponse()
+    def call(self, method: str, path: str, body=None, token: str | None = None, http=None) -> dict:
+        """One API call (keep-alive): as the bench user, or as `token` on connection `http`."""
+        http = http or self.http
+        http.request(method, path, body=None if body is None else json.dumps(body),
+                     headers={"Authorization": f"Bearer {token or self.token}", "Content-Type": "application/json"})
+        response = http.getresponse()
         data = response.read()
         if response.status >= 300:
             raise SystemExit(f"{method} {path} -> {response.status}: {data[:300]!r}")
         return json.loads(data) if data else {}
 
-    def notebook(self, source: str) -> dict:
-        return self.call("POST", "/api/notebooks", {"title": "bench", "cells": [{"cell_type": "code", "source": source}]})
+    def notebook(self, source: str, token: str | None = None) -> dict:
+        return self.call("POST", "/api/notebooks", {"title": "bench", "cells": [{"cell_type": "code", "source": source}]},
+                         token=token)
 
-    def socket(self, notebook_id: str):
+    def socket(self, notebook_id: str, token: str | None = None):
         url = f"ws://127.0.0.1:{self.env['CAMPFIRE_PORT']}/ws/notebooks/{notebook_id}/"
-        ws = ws_connect(url, origin=self.base, additional_headers={"Authorization": f"Bearer {self.token}"},
+        ws = ws_connect(url, origin=self.base, additional_headers={"Authorization": f"Bearer {token or self.token}"},
                         max_size=None, proxy=None, legacy=True)
         while json.loads(ws.recv(timeout=10))["type"] != "caught_up":
             pass
