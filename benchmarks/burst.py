@@ -7,7 +7,10 @@ stack:  the whole platform as `make run` starts it (one CPU worker with its defa
         notebook `1+1` and an open WebSocket. All POST /run at the same moment (a barrier); each
         learner's time runs from its POST to its first output (`execute_result`) on its WebSocket.
         "first" is the first cell (a kernel per learner: 2 warm, the rest started on demand),
-        "next" is everyone running the cell again on the kernels they now have.
+        "next" is everyone running the cell again on the kernels they now have. Each time is split
+        by the run's events (Redis stream ids are the server's clock in ms): web (POST until the
+        `queued` event), to worker (until `started`), kernel (until `execute_result`), to page
+        (until the WebSocket delivers it).
 raw:    the same N kernels with no platform: started at once by the workers' own launcher
         (sandboxed, identical to the pool's), each timed from its start to the end of `1+1` over
         jupyter_client ("first"), then N concurrent `1+1` on them ("next").
@@ -27,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from roundtrip import Stack, until  # noqa: E402
+from roundtrip import Stack  # noqa: E402
 from roundtrip_raw import raw_roundtrip  # noqa: E402
 from workers.config import WorkerConfig  # noqa: E402
 from workers.kernel import Kernel  # noqa: E402
@@ -62,19 +65,30 @@ class Learner:
         self.stack, self.token, self.http = stack, token, stack.connection()
         self.nb = stack.notebook("1+1", token=token)
         self.ws = stack.socket(self.nb["id"], token=token)
+        self.phases: list[dict] = []
 
     def run(self) -> None:
+        """POST, then read events until `finished`; keeps when each phase ended (stream ids are Redis's ms)."""
         path = f"/api/notebooks/{self.nb['id']}/cells/{self.nb['cells'][0]['id']}/run"
-        execution = self.stack.call("POST", path, {}, token=self.token, http=self.http)["execution"]
-        until(self.ws, execution, "execute_result")
-        until(self.ws, execution, "finished")       # so the next burst starts on an idle kernel
+        posted = time.time() * 1000
+        execution = self.stack.call("POST", path, {}, token=self.token, conn=self.http)["execution"]
+        seen = {}
+        while "finished" not in seen:               # the next burst starts on an idle kernel
+            event = json.loads(self.ws.recv(timeout=60))
+            if event.get("execution") == execution and event["type"] not in seen:
+                seen[event["type"]] = int(event["id"].split("-")[0])
+                if event["type"] == "execute_result":
+                    arrived = time.time() * 1000
+        self.phases.append({"web": seen["queued"] - posted, "to worker": seen["started"] - seen["queued"],
+                            "kernel": seen["execute_result"] - seen["started"],
+                            "to page": arrived - seen["execute_result"]})
 
     def close(self) -> None:
-        self.stack.call("POST", f"/api/notebooks/{self.nb['id']}/shutdown", {}, token=self.token, http=self.http)
+        self.stack.call("POST", f"/api/notebooks/{self.nb['id']}/shutdown", {}, token=self.token, conn=self.http)
         self.ws.close()
 
 
-def stack_burst(var: Path, n: int) -> tuple[list[float], list[float]]:
+def stack_burst(var: Path, n: int) -> tuple[list[float], list[float], list[dict]]:
     stack = Stack(var, CAMPFIRE_MAX_KERNELS=str(n), CAMPFIRE_IDLE_CULL="0")
     try:
         learners = [Learner(stack, token) for token in stack.users([f"learner{i}" for i in range(n)])]
@@ -86,9 +100,9 @@ def stack_burst(var: Path, n: int) -> tuple[list[float], list[float]]:
         again = together(n, lambda i: learners[i].run())
         for learner in learners:
             learner.close()
-        return first, again
+        return first, again, [learner.phases for learner in learners]
     except BaseException:
-        print(stack.tail(), file=sys.stderr)
+        print(stack.tail(400), file=sys.stderr)
         raise
     finally:
         stack.stop()
@@ -125,14 +139,17 @@ def main() -> None:
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cfburst") as tmp:
-        stack_first, stack_next = stack_burst(Path(tmp) / "var", args.learners)
+        stack_first, stack_next, phases = stack_burst(Path(tmp) / "var", args.learners)
         raw_first, raw_next = raw_burst(tmp, args.learners)
     print(f"{args.learners} learners at once; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
           f"{os.cpu_count()} CPUs")
     figures = {}
-    for label, stack_s, raw_s in (("first cell", stack_first, raw_first), ("next cell", stack_next, raw_next)):
+    for round_, (label, stack_s, raw_s) in enumerate((("first cell", stack_first, raw_first),
+                                                      ("next cell", stack_next, raw_next))):
         print(f"{label}:")
         s50, smax = line("stack: POST -> first output", stack_s)
+        for phase in ("web", "to worker", "kernel", "to page"):
+            line(f"  of which {phase}", [p[round_][phase] / 1000 for p in phases])
         r50, rmax = line("raw: kernel + 1+1" if label == "first cell" else "raw: 1+1", raw_s)
         print(f"  ratio stack/raw: p50 {s50 / r50:.2f}, max {smax / rmax:.2f}")
         figures[label] = {"stack_ms": [round(s * 1000, 1) for s in stack_s], "raw_ms": [round(s * 1000, 1) for s in raw_s]}

@@ -111,12 +111,19 @@ class Stack:
         infos = [json.loads(self.redis.hget(self.ns.worker_info(w), "info") or "{}") for w in workers]
         return sum(i.get("kernels", {}).get("warm", 0) for i in infos)
 
-    def call(self, method: str, path: str, body=None, token: str | None = None, http=None) -> dict:
-        """One API call (keep-alive): as the bench user, or as `token` on connection `http`."""
-        http = http or self.http
-        http.request(method, path, body=None if body is None else json.dumps(body),
-                     headers={"Authorization": f"Bearer {token or self.token}", "Content-Type": "application/json"})
-        response = http.getresponse()
+    def call(self, method: str, path: str, body=None, token: str | None = None, conn=None) -> dict:
+        """One API call (keep-alive): as the bench user, or as `token` on connection `conn`."""
+        conn = conn or self.http
+        for attempt in (1, 2):          # uvicorn closes a keep-alive connection idle for 5 s: reconnect once
+            try:
+                conn.request(method, path, body=None if body is None else json.dumps(body),
+                             headers={"Authorization": f"Bearer {token or self.token}", "Content-Type": "application/json"})
+                response = conn.getresponse()
+                break
+            except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                conn.close()
+                if attempt == 2:
+                    raise
         data = response.read()
         if response.status >= 300:
             raise SystemExit(f"{method} {path} -> {response.status}: {data[:300]!r}")

@@ -19,7 +19,8 @@ def check(worker: str, timeout: float) -> tuple[bool, str]:
     from .protocol import TASK_PING, worker_is_alive
 
     ns = config.namespace
-    client = redis_lib.Redis.from_url(config.redis_url, decode_responses=True)
+    # the BLPOP below waits `timeout`: the socket must wait longer (redis-py 8 defaults to 5 s)
+    client = redis_lib.Redis.from_url(config.redis_url, decode_responses=True, socket_timeout=timeout + 5)
     if not worker_is_alive(client, worker, ns):
         return False, f"{worker}: no fresh heartbeat in the registry"
     token = uuid.uuid4().hex

@@ -32,15 +32,18 @@ def redis_client() -> redis.Redis:
 _async_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis]" = weakref.WeakKeyDictionary()
 
 
-def async_redis() -> aioredis.Redis:
-    """An asyncio client for the running event loop (asyncio connections belong to one loop).
+# WebSocket readers block in XREAD for up to consumers.BLOCK_MS (15 s) by design: a read may take that
+# long and more, not redis-py's default 5 s (redis-py 8 sets one; it closed every socket idle 5 s).
+ASYNC_READ_TIMEOUT = 45.0
 
-    No socket timeout: WebSocket readers block in XREAD for seconds at a time, by design.
-    """
+
+def async_redis() -> aioredis.Redis:
+    """An asyncio client for the running event loop (asyncio connections belong to one loop)."""
     loop = asyncio.get_running_loop()
     client = _async_clients.get(loop)
     if client is None:
-        client = aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True, socket_connect_timeout=2)
+        client = aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True, socket_connect_timeout=2,
+                                         socket_timeout=ASYNC_READ_TIMEOUT)
         _async_clients[loop] = client
     return client
 

@@ -29,11 +29,12 @@ from workers import protocol
 
 from campfire.accounts.selectors import token_from_bearer
 from campfire.execution import events, logs, selectors, services
-from campfire.execution.broker import async_redis
+from campfire.execution.broker import ASYNC_READ_TIMEOUT, async_redis
 from campfire.execution.models import CHECK_CELL_PREFIX
 from campfire.notebooks.models import Notebook
 
 BLOCK_MS = 15_000  # XREAD returns as soon as an event arrives; this only bounds an idle wait
+assert BLOCK_MS / 1000 < ASYNC_READ_TIMEOUT, "a blocked XREAD must not read as a dead connection"
 BATCH = 500
 
 
@@ -140,5 +141,5 @@ class NotebookEventsConsumer(AsyncWebsocketConsumer):
         except asyncio.CancelledError:
             raise
         except RedisError as exc:
-            logs.warning("ws.redis_error", session=session, error=repr(exc))
+            logs.warning("ws.redis_error", session=session, error=f"{type(exc).__name__}: {exc}")  # redis 8 repr drops the message
             await self.close(code=1011)  # the client reconnects with its last id

@@ -93,6 +93,19 @@ def test_the_owner_by_token_or_session_gets_hello_and_live_events(nb, alice, ses
         assert live == {"id": stream_id, "execution": "e1", "cell": "a", "type": "stream", "data": stdout("live\n")}
 
 
+def test_a_socket_idle_longer_than_redis_pys_default_timeout_stays_open(nb, alice, session_key):
+    # redis-py 8 gives every socket a 5 s read timeout; the reader's XREAD blocks up to 15 s, so an idle
+    # notebook's socket was closed (1011) every 5 s, and all of a workshop's sockets at once
+    async def steps(communicator):
+        await receive_until(communicator, "caught_up")
+        assert await communicator.receive_nothing(timeout=7, interval=0.5)        # no close, nothing sent
+        stream_id = append(session_key, "stream", stdout("after a quiet while\n"))
+        return json.loads(await communicator.receive_from(timeout=5)), stream_id
+
+    accepted, _, (live, stream_id) = connect(nb, [(b"authorization", f"Bearer {token_for(alice)}".encode())], steps)
+    assert accepted and live["id"] == stream_id and live["data"]["text"] == "after a quiet while\n"
+
+
 def test_resuming_after_an_id_sends_exactly_the_later_events_in_order(nb, alice, session_key):
     ids = [append(session_key, "stream", stdout(f"{i}\n")) for i in range(5)]
 
