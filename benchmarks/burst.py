@@ -1,6 +1,6 @@
 """A workshop's first minute: N learners, each with their own notebook and kernel, press Run at once.
 
-    python benchmarks/burst.py [--learners 12]
+    python benchmarks/burst.py [--learners 12] [--web-processes 1] [--database-url postgres://...]
 
 stack:  the whole platform as `make run` starts it (one CPU worker with its defaults: 2 warm kernels,
         8 task threads; CAMPFIRE_MAX_KERNELS=N so every learner gets a kernel), N users each with a
@@ -88,8 +88,12 @@ class Learner:
         self.ws.close()
 
 
-def stack_burst(var: Path, n: int) -> tuple[list[float], list[float], list[dict]]:
-    stack = Stack(var, CAMPFIRE_MAX_KERNELS=str(n), CAMPFIRE_IDLE_CULL="0")
+def stack_burst(var: Path, n: int, web_processes: int, database: str | None) -> tuple[list[float], list[float], list[dict]]:
+    # WEB_CONCURRENCY is uvicorn's own default for --workers
+    settings = {"CAMPFIRE_MAX_KERNELS": str(n), "CAMPFIRE_IDLE_CULL": "0", "WEB_CONCURRENCY": str(web_processes)}
+    if database:
+        settings["DATABASE_URL"] = database
+    stack = Stack(var, **settings)
     try:
         learners = [Learner(stack, token) for token in stack.users([f"learner{i}" for i in range(n)])]
         deadline = time.monotonic() + 60
@@ -136,12 +140,16 @@ def line(name: str, seconds: list[float]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=12)
+    parser.add_argument("--web-processes", type=int, default=1, help="uvicorn worker processes (WEB_CONCURRENCY)")
+    parser.add_argument("--database-url", help="an empty database instead of make run's SQLite (e.g. PostgreSQL)")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cfburst") as tmp:
-        stack_first, stack_next, phases = stack_burst(Path(tmp) / "var", args.learners)
+        stack_first, stack_next, phases = stack_burst(Path(tmp) / "var", args.learners, args.web_processes,
+                                                        args.database_url)
         raw_first, raw_next = raw_burst(tmp, args.learners)
-    print(f"{args.learners} learners at once; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+    print(f"{args.learners} learners at once, {args.web_processes} web process(es), "
+          f"{'PostgreSQL' if (args.database_url or '').startswith('postgres') else 'SQLite'}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
           f"{os.cpu_count()} CPUs")
     figures = {}
     for round_, (label, stack_s, raw_s) in enumerate((("first cell", stack_first, raw_first),

@@ -59,10 +59,10 @@ class Stack:
     def __init__(self, var: Path, **settings: str) -> None:
         self.var = var
         var.mkdir(parents=True, exist_ok=True)
-        self.env = {**os.environ, "CAMPFIRE_VAR_DIR": str(var), "CAMPFIRE_PORT": str(_free_port()), "PYTHONUNBUFFERED": "1",
-                    **settings}
+        self.env = {**os.environ, "CAMPFIRE_VAR_DIR": str(var), "CAMPFIRE_PORT": str(_free_port()), "PYTHONUNBUFFERED": "1"}
         for name in ("REDIS_URL", "DATABASE_URL", "CAMPFIRE_REDIS_PREFIX", "CAMPFIRE_QUEUE_PREFIX", "CAMPFIRE_BROKER_KEYPREFIX"):
-            self.env.pop(name, None)  # everything as `make run` sets it up
+            self.env.pop(name, None)  # everything as `make run` sets it up, but for the settings asked for
+        self.env.update(settings)
         self.log = open(var / "stack.log", "w+")  # noqa: SIM115 closed in stop()
         self.proc = subprocess.Popen([sys.executable, "scripts/run.py"], cwd=REPO, env=self.env, stdout=self.log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
