@@ -149,9 +149,10 @@ bar = display('0%', display_id=True)"""
 
 def test_a_redrawn_cell_ends_on_its_last_frame_and_a_later_cells_update_is_kept(page, editor):
     # 6 MB of frames (over the 5 MB a cell may keep, which all frames together once counted
-    # against: the cell was cut at epoch 49), then a progress display that the next cell updates
-    editor(REDRAW, "bar.update('100%')")
-    for index in (0, 1):
+    # against: the cell was cut at epoch 49), then a progress display that the next cells update
+    editor(REDRAW, "bar.update('100%')", "bar.update('again, after a reload')")
+
+    def run(index):
         page.locator(".cell").nth(index).locator(".cell-run").click()
         wait_until(page, f"{CELL.format(i=index)}.querySelector('.cell-state').textContent.startsWith('Finished')", timeout=30)
 
@@ -159,9 +160,13 @@ def test_a_redrawn_cell_ends_on_its_last_frame_and_a_later_cells_update_is_kept(
         text = output_text(page)
         return "epoch 59" in text, "epoch 58" in text, "truncated" in text, "'100%'" in text, "'0%'" in text
 
+    run(0)
+    run(1)
     assert shown() == (True, False, False, True, False)
     page.reload()
     page.wait_for_selector("#notebook-app[data-ready='true']")
     wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-outputs').innerText.includes('epoch 59')")
     assert shown() == (True, False, False, True, False)        # stored so, not only shown live
+    run(2)                                                     # the reloaded page still knows the display
+    wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-outputs').innerText.includes('again, after a reload')")
     assert not page.errors

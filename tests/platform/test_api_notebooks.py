@@ -24,7 +24,7 @@ def test_create_returns_201_with_server_assigned_cell_ids(alice_api):
     assert body["visibility"] == "private" and body["forked_from"] is None
     code, markdown = body["cells"]
     assert code["id"] and code["id"] != markdown["id"]
-    assert code == {"id": code["id"], "cell_type": "code", "source": "1+1", "metadata": {}, "outputs": [], "execution_count": None}
+    assert code == {"id": code["id"], "cell_type": "code", "source": "1+1", "metadata": {}, "outputs": [], "execution_count": None, "displays": {}}
     assert "outputs" not in markdown and "execution_count" not in markdown
     assert Notebook.objects.get(pk=body["id"]).cells[0]["id"] == code["id"]
 

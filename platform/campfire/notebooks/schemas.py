@@ -49,8 +49,8 @@ class NotebookOut(NotebookSummary):
     metadata: dict[str, Any]
     cells: list[dict[str, Any]] = Field(
         ...,
-        description='{"id", "cell_type", "source", "metadata", "outputs" and "execution_count" (code cells), '
-        '"attachments" (markdown/raw, if present)}',
+        description='{"id", "cell_type", "source", "metadata", "outputs", "execution_count" and "displays" '
+        '({display id: [output indexes]}, read-only) (code cells), "attachments" (markdown/raw, if present)}',
     )
 
 

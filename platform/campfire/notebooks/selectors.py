@@ -59,6 +59,7 @@ def notebook_cells(*, notebook: Notebook) -> list[dict]:
             result = stored.get(cell["id"])
             out["outputs"] = result.outputs if result else []
             out["execution_count"] = result.execution_count if result else None
+            out["displays"] = result.displays if result else {}
         elif "attachments" in cell:
             out["attachments"] = cell["attachments"]
         cells.append(out)

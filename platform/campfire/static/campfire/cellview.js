@@ -28,7 +28,7 @@ export class CellView {
     this.renderedSource = null; // the markdown source the rendered HTML belongs to
     this.renderToken = 0;
     this.syncAttributes();
-    if (cell.cell_type === "code") this.outputArea.render(cell.outputs);
+    if (cell.cell_type === "code") this.outputArea.render(cell.outputs, cell.displays);
     this.setExecutionCount(cell.execution_count);
     if (cell.cell_type !== "markdown") this.ensureEditor();
   }

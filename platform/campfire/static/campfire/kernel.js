@@ -272,7 +272,7 @@ export class KernelConnection {
     for (const cell of notebook.cells) {
       const view = cell.cell_type === "code" && !busy.has(cell.id) ? this.app.view.cellView(cell.id) : null;
       if (!view) continue;
-      view.outputArea.render(cell.outputs);
+      view.outputArea.render(cell.outputs, cell.displays);
       view.setExecutionCount(cell.execution_count);
     }
     this.app.announce("Reconnected after a long time: showing the saved outputs.");

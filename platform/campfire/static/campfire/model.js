@@ -13,7 +13,7 @@ export function newCellId(taken) {
 }
 
 export class Cell {
-  constructor({ id, cell_type, source = "", metadata = {}, outputs = [], execution_count = null, attachments }) {
+  constructor({ id, cell_type, source = "", metadata = {}, outputs = [], execution_count = null, attachments, displays = {} }) {
     if (!CELL_TYPES.has(cell_type)) throw new Error(`unknown cell type ${JSON.stringify(cell_type)}`);
     this.id = id;
     this.cell_type = cell_type;
@@ -21,6 +21,7 @@ export class Cell {
     this.metadata = metadata && typeof metadata === "object" ? metadata : {};
     this.outputs = cell_type === "code" && Array.isArray(outputs) ? outputs : [];
     this.execution_count = cell_type === "code" ? execution_count ?? null : null;
+    this.displays = cell_type === "code" && displays && typeof displays === "object" ? displays : {}; // display id -> output indexes
     this.attachments = attachments;
     this.clearOutputs = false; // send "outputs": [] with the next save
   }

@@ -217,10 +217,15 @@ export class OutputArea {
     this.pendingClear = false;
   }
 
-  /** Replace everything with stored outputs (page load, reload after a conflict). */
-  render(outputs) {
+  /** Replace everything with stored outputs (page load, reload after a conflict); `displays`
+   *  ({display id: [output indexes]}) lets a later cell's update_display_data find them. */
+  render(outputs, displays = {}) {
     this.clearNow();
-    for (const output of outputs || []) appendOutput(this, output);
+    const ids = new Map();
+    for (const [displayId, indexes] of Object.entries(displays || {})) {
+      if (Array.isArray(indexes)) for (const index of indexes) ids.set(index, displayId);
+    }
+    (outputs || []).forEach((output, index) => appendOutput(this, output, { displayId: ids.get(index) }));
   }
 
   clearNow() {
