@@ -283,6 +283,9 @@ class ExecuteRequest(_Payload):
     # False for runs that are not the learner's own (exercise checks): the kernel neither
     # numbers them nor records their input in its history (Jupyter's execute_request flag).
     store_history: bool = True
+    # Restart & run all: the run starts on a new kernel; runs of the session submitted before it
+    # do not run, and one still running is stopped.
+    fresh_kernel: bool = False
 
     def validate(self) -> None:
         check_id(self.execution, "execution")
@@ -294,8 +297,8 @@ class ExecuteRequest(_Payload):
             raise ProtocolError(f"seq must be an integer >= 1, got {self.seq!r}")
         if not isinstance(self.user, str) or self.device not in DEVICES:
             raise ProtocolError(f"user must be a string and device one of {DEVICES}")
-        if not isinstance(self.live, bool) or not isinstance(self.store_history, bool):
-            raise ProtocolError("live and store_history must be booleans")
+        if not all(isinstance(flag, bool) for flag in (self.live, self.store_history, self.fresh_kernel)):
+            raise ProtocolError("live, store_history and fresh_kernel must be booleans")
         self.limits = _limits(self.limits)
 
 
@@ -437,12 +440,12 @@ SendTask = Callable[..., Any]  # Celery's app.send_task
 def submit_execute(redis, send_task: SendTask, *, execution: str, session: str, cell: str,
                    code: str, user: str = "", device: str = "cpu", live: bool = False,
                    limits: Limits | dict | None = None, store_history: bool = True,
-                   ns: Namespace | None = None) -> ExecuteRequest:
+                   fresh_kernel: bool = False, ns: Namespace | None = None) -> ExecuteRequest:
     """Number the run, route it and send workers.execute (task id = execution id)."""
     ns = ns or Namespace.from_env()
     request = ExecuteRequest(execution=execution, session=session, cell=cell, code=code, seq=1,
                              user=user, device=device, live=live, limits=_limits(limits),
-                             store_history=store_history)
+                             store_history=store_history, fresh_kernel=fresh_kernel)
     request.validate()
     request.seq = next_seq(redis, session, ns)
     queue = route_for_session(redis, session, device, live=live, ns=ns)

@@ -161,6 +161,8 @@ class WorkerRuntime:
                     session = self.sessions[request.session]
                 self.redis.hset(self.ns.worker_runs(self.worker), request.execution, json.dumps(
                     {"session": request.session, "cell": request.cell, "seq": request.seq}))
+                if request.fresh_kernel:    # what was submitted before it does not run
+                    self.coord.raise_cancel(request.session, request.seq - 1)
                 if session.enqueue(Run(request.seq, request), lambda ahead: self._queued(
                         request, ahead)):
                     log.info("run.accepted", execution=request.execution,

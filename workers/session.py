@@ -48,6 +48,7 @@ class Session:
         self._pending: list[Run] = []
         self._running: Run | None = None
         self._restart: bool = False
+        self._kernel_used = False   # a cell ran on this kernel (a fresh_kernel run replaces it)
         self._closing: Closing | None = None
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._loop, name=f"session-{session_id}",
@@ -65,8 +66,12 @@ class Session:
                      + (self._running is not None))
             heapq.heappush(self._pending, run)
             self.last_activity = time.time()
+            stop = (run.request.fresh_kernel and self._running is not None
+                    and self._running.seq < run.seq)
             self._cond.notify_all()
-            return True
+        if stop:                    # an earlier run still running: Restart & run all stops it
+            self.restart()
+        return True
 
     def interrupt(self) -> None:
         with self._cond:
@@ -153,6 +158,8 @@ class Session:
                 log.warning("session.order_gap_skipped", session=self.id, waited_for=settled + 1,
                             upto=head.seq - 1, execution=head.request.execution)
                 self.ctx.coord.skip_to(self.id, head.seq - 1)
+            if head.request.fresh_kernel and self._kernel_used:
+                self._replace_kernel("restarted", "kernel restarted to run the notebook from the top")
             self._pop(head)
             return head
 
@@ -178,6 +185,7 @@ class Session:
                 self._finish(run, _failed(self._closing.message, self._closing.status))
                 return
             limits = request.limits
+            self._kernel_used = True
             result = run_cell(
                 self.kernel, request.code,
                 emit=lambda kind, data: self.ctx.reporter.event(
@@ -226,6 +234,7 @@ class Session:
     # ------------------------------------------------------------------------------- kernels
     def _new_kernel(self) -> None:
         self.kernel = self.ctx.pool.take()
+        self._kernel_used = False
         self._kernel_event("ready", "kernel ready")
 
     def _replace_kernel(self, state: str, message: str) -> None:

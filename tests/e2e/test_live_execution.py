@@ -170,3 +170,19 @@ def test_a_redrawn_cell_ends_on_its_last_frame_and_a_later_cells_update_is_kept(
     run(2)                                                     # the reloaded page still knows the display
     wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-outputs').innerText.includes('again, after a reload')")
     assert not page.errors
+
+
+def test_restart_and_run_all_from_the_toolbar(page, editor):
+    editor("count = globals().get('count', 0) + 1\nprint('count', count)", "print('second cell, count', count)")
+    page.locator(".cell").first.locator(".cell-run").click()
+    wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-outputs').innerText.includes('count 1')")
+    page.locator(".cell").first.locator(".cell-run").click()
+    wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-outputs').innerText.includes('count 2')")
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="↻ Restart & run all").click()
+    wait_until(page, f"{CELL.format(i=1)}.querySelector('.cell-outputs').innerText.includes('second cell, count 1')", timeout=20)
+    assert "run every cell from the top" in asked[0]
+    assert output_text(page, 0).strip() == "count 1"                   # a new kernel, both cells from the top
+    assert page.locator(".cell").first.locator(".cell-prompt").inner_text() == "[1]:"
+    assert not page.errors

@@ -128,6 +128,36 @@ def test_restart_clears_state(stack, session):
     assert finished["data"]["execution_count"] == 1
 
 
+def test_a_fresh_kernel_run_stops_what_runs_skips_what_waits_and_starts_clean(stack, session):
+    """Restart & run all: the first run of the batch carries fresh_kernel."""
+    stack.finished(session, stack.run(session, "kept = 1"))
+    running = stack.run(session, "import time\nwhile True: time.sleep(0.05)")
+    waiting = stack.run(session, "print('should not run')")
+    stack.wait_events(session, lambda evs: any(e["type"] == "started" and e["execution"] == running for e in evs))
+    first = stack.run(session, "print('kept' in globals())", fresh_kernel=True)
+    second = stack.run(session, "print('second')")
+    assert stack.finished(session, running, timeout=15)["data"]["status"] == "interrupted"
+    assert stack.finished(session, waiting)["data"]["status"] == "interrupted"
+    assert stack.of(session, waiting, "started") == []
+    assert stack.finished(session, first)["data"]["status"] == "ok"
+    assert stack.of(session, first, "stream")[0]["data"]["text"] == "False\n"
+    assert stack.finished(session, first)["data"]["execution_count"] == 1
+    assert stack.finished(session, second)["data"]["status"] == "ok"
+    assert stack.of(session, second, "stream")[0]["data"]["text"] == "second\n"
+    restarts = [e for e in stack.events(session) if e["type"] == "kernel" and e["data"]["state"] == "restarted"]
+    assert len(restarts) == 1       # stopped the running cell and replaced the kernel once, not twice
+
+
+def test_a_fresh_kernel_run_replaces_a_used_idle_kernel_but_not_a_new_one(stack, session):
+    first = stack.run(session, "kept = 1", fresh_kernel=True)       # the session's first run: its kernel is new
+    stack.finished(session, first)
+    again = stack.run(session, "print('kept' in globals())", fresh_kernel=True)
+    assert stack.finished(session, again)["data"]["status"] == "ok"
+    assert stack.of(session, again, "stream")[0]["data"]["text"] == "False\n"
+    states = [e["data"]["state"] for e in stack.events(session) if e["type"] == "kernel"]
+    assert states == ["ready", "restarted", "ready"], states
+
+
 def test_cell_time_limit_interrupts_and_keeps_the_kernel(stack, session):
     stack.finished(session, stack.run(session, "kept = 'still here'"))
     execution = stack.run(session, "while True: pass", limits={"timeout": 1})

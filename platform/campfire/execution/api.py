@@ -59,7 +59,7 @@ def run_cell(request, notebook_id: UUID, cell_id: str, payload: RunIn | None = N
 @router.post("/notebooks/{notebook_id}/run-all", response={202: RunManyOut, **ERRORS})
 def run_many(request, notebook_id: UUID, payload: RunManyIn | None = None):
     """Queue several code cells in order: all of them, a `cells` list (run above / below), or a
-    `from`/`to` range; markdown and raw cells in a range are skipped."""
+    `from`/`to` range; markdown and raw cells in a range are skipped. `restart`: on a new kernel."""
     payload = payload or RunManyIn()
     notebook = notebook_get_owned(notebook_id=notebook_id, user=request.auth)
     cells = _selected(notebook, payload)
@@ -70,7 +70,8 @@ def run_many(request, notebook_id: UUID, payload: RunManyIn | None = None):
     if not cells:
         raise ValidationError("there are no code cells to run")
     runs = [(c["id"], sources.get(c["id"], c["source"])) for c in cells]
-    return Status(202, {"executions": _answer(services.execution_request(notebook=notebook, user=request.auth, runs=runs))})
+    executions = services.execution_request(notebook=notebook, user=request.auth, runs=runs, fresh_kernel=payload.restart)
+    return Status(202, {"executions": _answer(executions)})
 
 
 def _command(request, notebook_id: UUID, command: str):

@@ -19,6 +19,7 @@ class RunManyIn(Schema):
     from_: str | None = Field(None, alias="from", description="First cell of a range (by id, inclusive), in notebook order.")
     to: str | None = Field(None, description="Last cell of a range (by id, inclusive).")
     sources: dict[str, str] | None = Field(None, description="Code to run instead of the saved source, by cell id.")
+    restart: bool = Field(False, description="Restart & run all: the runs start on a new kernel; runs queued before them do not run and a running one is stopped.")
 
     model_config = {"populate_by_name": True}
 

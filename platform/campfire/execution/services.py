@@ -102,10 +102,13 @@ def _check_caps(*, user, session: KernelSession, adding: int) -> None:
 
 
 # ------------------------------------------------------------------------------------- requests
-def execution_request(*, notebook: Notebook, user, runs: list[tuple[str, str] | tuple[str, str, str]]) -> list[Execution]:
+def execution_request(*, notebook: Notebook, user, runs: list[tuple[str, str] | tuple[str, str, str]],
+                      fresh_kernel: bool = False) -> list[Execution]:
     """Queue `runs` ([(cell id, code[, kind])], in order; kind "cell" unless given) in the
     notebook's session; the caller has checked that the cells exist. Raises CapReached, or
-    ExecutionUnavailable when the broker is down (the runs are then ended as lost).
+    ExecutionUnavailable when the broker is down (the runs are then ended as lost). `fresh_kernel`
+    (Restart & run all): they run on a new kernel, and the session's earlier runs that have not
+    finished are stopped or not run.
 
     Inside a caller's transaction the runs are sent when that transaction commits, and a broker
     failure only shows on the returned executions (status lost) after it."""
@@ -124,7 +127,7 @@ def execution_request(*, notebook: Notebook, user, runs: list[tuple[str, str] | 
         if session.state not in ACTIVE_STATES:
             session.state, session.state_message, session.updated = KernelState.STARTING, "", timezone.now()
             KernelSession.objects.filter(pk=session.pk).update(state=session.state, state_message="", updated=session.updated)
-        transaction.on_commit(partial(_send, session, executions))
+        transaction.on_commit(partial(_send, session, executions, fresh_kernel))
     if any(e.status == Status.LOST for e in executions):
         raise ExecutionUnavailable("the execution service cannot be reached right now; try again in a moment")
     return executions
@@ -151,7 +154,7 @@ def _announcing_sender(client, session: str):
     return send
 
 
-def _send(session: KernelSession, executions: list[Execution]) -> None:
+def _send(session: KernelSession, executions: list[Execution], fresh_kernel: bool = False) -> None:
     client = redis_client()
     sender = _announcing_sender(client, session.key)
     for index, execution in enumerate(executions):
@@ -159,7 +162,7 @@ def _send(session: KernelSession, executions: list[Execution]) -> None:
             request = protocol.submit_execute(
                 client, sender, execution=str(execution.id), session=session.key, cell=execution.stream_cell,
                 code=execution.code, user=str(execution.user_id), device=session.device,
-                store_history=execution.kind != Kind.CHECK, ns=namespace(),
+                store_history=execution.kind != Kind.CHECK, fresh_kernel=fresh_kernel and index == 0, ns=namespace(),
             )
         except Exception as exc:  # broker or Redis down: say so now rather than leave runs queued forever
             logs.error("execution.send_failed", exc_info=True, execution=execution.id, session=session.key, error=repr(exc))

@@ -33,6 +33,22 @@ def test_restart_clears_state(live):
     listener.close()
 
 
+def test_restart_and_run_all_runs_the_notebook_from_the_top_on_a_new_kernel(live):
+    nb = live.notebook("count = globals().get('count', 0) + 1", "import time\nwhile True: time.sleep(0.05)", "count")
+    live.recorded(live.run(nb, 0))
+    live.recorded(live.run(nb, 0))                          # count is 2 in this kernel
+    listener = live.listen(nb)
+    stuck = live.run(nb, 1)
+    listener.until(lambda ms: any(m["type"] == "started" and m["execution"] == stuck for m in ms))
+    body = {"cells": [nb["cells"][0]["id"], nb["cells"][2]["id"]], "restart": True}
+    runs = live.api("POST", f"/api/notebooks/{nb['id']}/run-all", body, expect=202)["executions"]
+    assert listener.finished(stuck, timeout=15)["data"]["status"] == "interrupted"
+    assert [live.recorded(r["execution"])["status"] for r in runs] == ["ok", "ok"]
+    assert live.recorded(runs[1]["execution"])["outputs"][0]["data"]["text/plain"] == "1"   # not 3: a new kernel
+    assert live.recorded(runs[0]["execution"])["execution_count"] == 1
+    listener.close()
+
+
 def test_the_cell_time_limit_fires(live, live_stack):
     limit = float(live_stack.env["CAMPFIRE_CELL_TIMEOUT"])
     nb = live.notebook("import time\ntime.sleep(120)")

@@ -9,7 +9,7 @@
 //     app.outputs                  {appendOutput, clearOutput, updateDisplay, renderOutput}
 //     app.execution                this ExecutionUI
 //     app.saveNow()                Promise<boolean>: flush unsaved edits before a run
-//   and calls app.execution.enable({runCells(cells), runAll(), interrupt(), restart(), shutdown()})
+//   and calls app.execution.enable({runCells(cells), runAll({restart}), interrupt(), restart(), shutdown()})
 //   once connected. Then, per event: cellQueued(id, position), cellRunning(id, startedAt),
 //   cellFinished(id, {status, durationMs, executionCount, message, truncated}), setKernelStatus(state,
 //   detail) for the kernel indicator, and notice(text, actions) for messages that need the user.
@@ -94,6 +94,9 @@ export class ExecutionUI {
         break;
       case "restart":
         if (window.confirm("Restart the kernel? All variables will be lost.")) this.executor.restart();
+        break;
+      case "restart-all":
+        if (window.confirm("Restart the kernel and run every cell from the top? All variables will be lost.")) this.executor.runAll({ restart: true });
         break;
       case "shutdown":
         if (window.confirm("Shut the kernel down? All variables will be lost; the next run starts a new kernel.")) this.executor.shutdown();

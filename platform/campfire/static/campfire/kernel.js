@@ -291,15 +291,17 @@ export class KernelConnection {
 
   // ---- actions ----
 
-  async runCells(cells) {
+  /** Run `cells` in order; `restart`: on a new kernel, stopping what runs now (Restart & run all). */
+  async runCells(cells, { restart = false } = {}) {
     const code = cells.filter((cell) => cell.cell_type === "code");
     if (!code.length) return;
     await this.app.saveNow().catch(() => false); // the server runs what is sent anyway
     for (const cell of code) this.ui.cellQueued(cell.id, null);
-    const body = code.length === 1
+    const single = code.length === 1 && !restart;
+    const body = single
       ? { source: code[0].source }
-      : { cells: code.map((cell) => cell.id), sources: Object.fromEntries(code.map((cell) => [cell.id, cell.source])) };
-    const url = code.length === 1 ? path(this.notebookId, `cells/${encodeURIComponent(code[0].id)}/run`) : path(this.notebookId, "run-all");
+      : { cells: code.map((cell) => cell.id), sources: Object.fromEntries(code.map((cell) => [cell.id, cell.source])), restart };
+    const url = single ? path(this.notebookId, `cells/${encodeURIComponent(code[0].id)}/run`) : path(this.notebookId, "run-all");
     try {
       const answer = await apiFetch(url, { method: "POST", body });
       this.follow(answer.executions || [answer]);
@@ -318,8 +320,8 @@ export class KernelConnection {
     if (untouched && ["off", "shutdown", "dead", "culled", "lost"].includes(this.kernelState)) this.setKernel("starting");
   }
 
-  runAll() {
-    return this.runCells(this.app.notebook.cells);
+  runAll({ restart = false } = {}) {
+    return this.runCells(this.app.notebook.cells, { restart });
   }
 
   refused(error) {
@@ -358,7 +360,7 @@ export async function connectKernel(app) {
   app.kernel = kernel; // for the browser tests and the console
   app.execution.enable({
     runCells: (cells) => kernel.runCells(cells),
-    runAll: () => kernel.runAll(),
+    runAll: (options) => kernel.runAll(options),
     interrupt: () => kernel.command("interrupt"),
     restart: () => kernel.command("restart"),
     shutdown: () => kernel.command("shutdown"),
