@@ -186,3 +186,18 @@ def test_restart_and_run_all_from_the_toolbar(page, editor):
     assert output_text(page, 0).strip() == "count 1"                   # a new kernel, both cells from the top
     assert page.locator(".cell").first.locator(".cell-prompt").inner_text() == "[1]:"
     assert not page.errors
+
+
+def test_clear_all_outputs_clears_every_cell_and_is_saved(page, editor):
+    nb = editor("print('one')", "print('two')")
+    page.get_by_role("button", name="Run all", exact=True).click()
+    wait_until(page, f"{CELL.format(i=1)}.querySelector('.cell-state').textContent.startsWith('Finished')", timeout=20)
+    page.get_by_role("button", name="Clear all outputs").click()
+    assert output_text(page, 0) == "" and output_text(page, 1) == ""
+    assert page.locator(".cell").first.locator(".cell-prompt").inner_text() == "[ ]:"
+    wait_until(page, "document.querySelector('#save-status').dataset.state === 'saved'", timeout=10)
+    page.reload()
+    page.wait_for_selector("#notebook-app[data-ready='true']")
+    assert output_text(page, 0) == "" and output_text(page, 1) == ""
+    stored = page.evaluate(f"fetch('/api/notebooks/{nb['id']}').then(r => r.json()).then(n => n.cells.map(c => c.outputs.length))")
+    assert stored == [0, 0]

@@ -147,7 +147,7 @@ def test_execution_ui_hidden_until_enabled_then_shows_state(page, rendered):
     # Shift+Enter on a code cell now goes to the executor (with the cell's id), then advances.
     page.locator(".cell").nth(1).locator(".cm-content").click()
     page.keyboard.press("Shift+Enter")
-    page.get_by_role("button", name="Run all").click()
+    page.get_by_role("button", name="Run all", exact=True).click()
     page.get_by_role("button", name="Run above").click()  # selection is now cell 2
     assert page.evaluate("window.__runs") == [[ids[1]], "all", [ids[1]]]
 

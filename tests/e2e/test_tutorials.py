@@ -73,7 +73,7 @@ def test_start_tutorial_one_run_it_solve_an_exercise_and_see_progress(page, stac
     wait_until(page, "(k => Boolean(k && k.ws && k.ws.readyState === 1 && !k.catchUp))(window.campfireEditor.kernel)")
     assert page.locator("#tutorial-panel").inner_text().startswith("Tutorial: Tensors")
 
-    page.get_by_role("button", name="Run all").click()
+    page.get_by_role("button", name="Run all", exact=True).click()
     code_cells = f"{CELLS}.filter(c => c.dataset.cellType === 'code')"
     wait_until(page, f"{code_cells}.every(c => (c.querySelector('.cell-state').textContent || '').startsWith('Finished'))", timeout=120)
     wait_until(page, "document.querySelector('#tutorial-progress').innerText.includes('20/20 cells run')")

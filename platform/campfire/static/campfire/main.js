@@ -78,6 +78,7 @@ async function start() {
       },
     });
     root.querySelector("#save-now").addEventListener("click", saveNow);
+    root.querySelector("#clear-all-outputs").addEventListener("click", () => view.clearAllOutputs());
   }
   notebook.addEventListener("cell-id", ({ detail }) => {
     const cellView = view.viewOf(detail.cell);

@@ -257,6 +257,13 @@ export class NotebookView {
     view.setState(null);
   }
 
+  /** Every code cell's outputs, here and (with the next save) on the server. */
+  clearAllOutputs() {
+    if (this.readOnly) return;
+    for (const cell of this.notebook.cells) this.clearOutputs(cell);
+    this.announce("All outputs cleared.");
+  }
+
   // ---- running ----
 
   /**
