@@ -1,6 +1,6 @@
 """A workshop's first minute: N learners, each with their own notebook and kernel, press Run at once.
 
-    python benchmarks/burst.py [--learners 12] [--web-processes 1] [--database-url postgres://...]
+    python benchmarks/burst.py [--learners 12] [--warm 2] [--web-processes 1] [--database-url postgres://...]
 
 stack:  the whole platform as `make run` starts it (one CPU worker with its defaults: 2 warm kernels,
         8 task threads; CAMPFIRE_MAX_KERNELS=N so every learner gets a kernel), N users each with a
@@ -88,16 +88,17 @@ class Learner:
         self.ws.close()
 
 
-def stack_burst(var: Path, n: int, web_processes: int, database: str | None) -> tuple[list[float], list[float], list[dict]]:
+def stack_burst(var: Path, n: int, web_processes: int, database: str | None, warm: int) -> tuple[list[float], list[float], list[dict]]:
     # WEB_CONCURRENCY is uvicorn's own default for --workers
-    settings = {"CAMPFIRE_MAX_KERNELS": str(n), "CAMPFIRE_IDLE_CULL": "0", "WEB_CONCURRENCY": str(web_processes)}
+    settings = {"CAMPFIRE_MAX_KERNELS": str(n), "CAMPFIRE_IDLE_CULL": "0", "WEB_CONCURRENCY": str(web_processes),
+                "CAMPFIRE_WARM_KERNELS": str(warm)}
     if database:
         settings["DATABASE_URL"] = database
     stack = Stack(var, **settings)
     try:
         learners = [Learner(stack, token) for token in stack.users([f"learner{i}" for i in range(n)])]
-        deadline = time.monotonic() + 60
-        while stack.warm_kernels() < 2 and time.monotonic() < deadline:
+        deadline = time.monotonic() + 120
+        while stack.warm_kernels() < warm and time.monotonic() < deadline:
             time.sleep(0.1)
         first = together(n, lambda i: learners[i].run())
         time.sleep(1.0)                             # the pool's refills settle
@@ -142,13 +143,14 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=12)
     parser.add_argument("--web-processes", type=int, default=1, help="uvicorn worker processes (WEB_CONCURRENCY)")
     parser.add_argument("--database-url", help="an empty database instead of make run's SQLite (e.g. PostgreSQL)")
+    parser.add_argument("--warm", type=int, default=2, help="CAMPFIRE_WARM_KERNELS (make run's default: 2)")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cfburst") as tmp:
         stack_first, stack_next, phases = stack_burst(Path(tmp) / "var", args.learners, args.web_processes,
-                                                        args.database_url)
+                                                        args.database_url, args.warm)
         raw_first, raw_next = raw_burst(tmp, args.learners)
-    print(f"{args.learners} learners at once, {args.web_processes} web process(es), "
+    print(f"{args.learners} learners at once, {args.warm} warm kernels, {args.web_processes} web process(es), "
           f"{'PostgreSQL' if (args.database_url or '').startswith('postgres') else 'SQLite'}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
           f"{os.cpu_count()} CPUs")
     figures = {}
