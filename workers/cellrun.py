@@ -102,7 +102,7 @@ class _Cell:
         if msg["msg_type"] == "execute_result":
             self.execution_count = _count(msg["content"].get("execution_count")) \
                 or self.execution_count
-        display_id, output, notice = gate(self.budget, msg, self.outputs.kept)
+        display_id, output, notice = gate(self.budget, msg, self.outputs)
         if output is not None:
             if msg["msg_type"] != "update_display_data":
                 self.outputs.append(output, display_id)

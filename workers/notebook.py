@@ -81,7 +81,7 @@ class _StreamingClient(NotebookClient):
                 self.emit(EV_CLEAR, cell_id(cell, cell_index), {"wait": bool(content.get("wait", False))})
         if kind not in OUTPUT_MSGS:
             return super().process_message(msg, cell, cell_index)
-        display_id, output, notice = gate(self.budget, msg, self.sizes.kept)
+        display_id, output, notice = gate(self.budget, msg, self.sizes)
         result = None
         if output is not None:
             if kind == "stream":

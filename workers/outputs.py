@@ -97,10 +97,10 @@ class OutputBudget:
         return {"output_type": "stream", "name": "stderr", "text": text}
 
 
-def gate(budget: OutputBudget, msg: dict, kept: int) -> tuple[str | None, dict | None, dict | None]:
-    """For an output iopub message to a cell keeping `kept` bytes: (its display id, the output to
-    keep or None, the truncation notice or None). update_display_data becomes its replacement
-    display_data."""
+def gate(budget: OutputBudget, msg: dict, cell: CellOutputs) -> tuple[str | None, dict | None, dict | None]:
+    """For an output iopub message to `cell`: (its display id, the output to keep or None, the
+    truncation notice or None). update_display_data becomes its replacement display_data, and
+    what it replaces does not count against the cap."""
     content = msg["content"]
     transient = content.get("transient")
     display_id = transient.get("display_id") if isinstance(transient, dict) else None
@@ -111,8 +111,10 @@ def gate(budget: OutputBudget, msg: dict, kept: int) -> tuple[str | None, dict |
                 return None, None, None
             candidate = dict(output_from_msg({**msg, "header": {**msg["header"],
                                                                 "msg_type": "display_data"}}))
+            kept = cell.kept_replacing(display_id)
         else:
             candidate = dict(output_from_msg(msg))
+            kept = cell.kept
     except Exception:  # the kernel runs user code: a malformed message is dropped, not fatal
         return None, None, None
     return (display_id, *budget.admit(candidate, kept))
@@ -136,6 +138,11 @@ class CellOutputs:
         """Bytes the cell keeps once a pending clear_output(wait=True) applies (it applies before
         the next output is added)."""
         return 0 if self._clear_pending else self._size
+
+    def kept_replacing(self, display_id: str) -> int:
+        """Bytes kept once an update of `display_id` has replaced the outputs it shows."""
+        replaced = sum(output_size(self.outputs[i]) for i in self._displays.get(display_id, ()))
+        return max(0, self.kept - replaced)
 
     def append(self, output: dict, display_id: str | None = None) -> None:
         if self._clear_pending:

@@ -138,3 +138,22 @@ def test_replay_rebuilds_outputs_from_events():
         {"type": "started", "data": {"execution_count": 3}},
     ]
     assert replay(events) == [stream("step 2\n"), display("b")]
+
+
+def _msg(kind, text, display_id="fig"):
+    return {"msg_type": kind, "header": {"msg_type": kind},
+            "content": {"data": {"text/plain": text}, "metadata": {}, "transient": {"display_id": display_id}}}
+
+
+def test_an_update_in_place_counts_only_the_new_version():
+    from workers.outputs import gate
+    cell, budget = CellOutputs(), OutputBudget(5_000)
+    display_id, kept, notice = gate(budget, _msg("display_data", "a" * 3_000), cell)
+    cell.append(kept, display_id)
+    for _ in range(10):                 # 3 kB shown, replaced by 3 kB: never over the 5 kB cap
+        display_id, kept, notice = gate(budget, _msg("update_display_data", "b" * 3_000), cell)
+        assert notice is None and kept is not None
+        assert cell.update_display(display_id, kept)
+    assert not budget.truncated and cell.kept == 3_002
+    _, kept, notice = gate(budget, _msg("display_data", "c" * 3_000, "other"), cell)   # a second one does not fit
+    assert notice is not None and kept is None and budget.truncated
