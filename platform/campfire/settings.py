@@ -175,6 +175,9 @@ CAMPFIRE_EXECUTION_RETENTION_DAYS = env_int("CAMPFIRE_EXECUTION_RETENTION_DAYS",
 # The workers' stream settings (docs/EXECUTION.md): the platform appends `queued` events too.
 CAMPFIRE_STREAM_MAXLEN = env_int("CAMPFIRE_STREAM_MAXLEN", 10_000, minimum=100)
 CAMPFIRE_STREAM_TTL = env_int("CAMPFIRE_STREAM_TTL", 86_400, minimum=60)
+# Each open notebook WebSocket holds one Redis connection (its reader blocks in XREAD): the most a
+# web process opens (redis-py's own default, 100, closed the 101st socket as it connected).
+CAMPFIRE_WS_REDIS_CONNECTIONS = env_int("CAMPFIRE_WS_REDIS_CONNECTIONS", 5000, minimum=10)
 # Live execution needs the broker; without one the editor never shows the run UI.
 CAMPFIRE_EXECUTION_ENABLED = env_bool("CAMPFIRE_EXECUTION_ENABLED", True) and bool(CELERY_BROKER_URL) and bool(REDIS_URL)
 CAMPFIRE_MAX_TOKENS_PER_USER = env_int("CAMPFIRE_MAX_TOKENS_PER_USER", 20, minimum=1)

@@ -43,7 +43,8 @@ def async_redis() -> aioredis.Redis:
     client = _async_clients.get(loop)
     if client is None:
         client = aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True, socket_connect_timeout=2,
-                                         socket_timeout=ASYNC_READ_TIMEOUT)
+                                         socket_timeout=ASYNC_READ_TIMEOUT,
+                                         max_connections=settings.CAMPFIRE_WS_REDIS_CONNECTIONS)
         _async_clients[loop] = client
     return client
 

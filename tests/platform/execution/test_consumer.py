@@ -2,6 +2,7 @@
 what a client receives, resuming, and the reset when a client asks for events no longer kept.
 The same path through uvicorn with real workers is in test_live_websocket.py."""
 
+import asyncio
 import json
 
 import pytest
@@ -104,6 +105,28 @@ def test_a_socket_idle_longer_than_redis_pys_default_timeout_stays_open(nb, alic
 
     accepted, _, (live, stream_id) = connect(nb, [(b"authorization", f"Bearer {token_for(alice)}".encode())], steps)
     assert accepted and live["id"] == stream_id and live["data"]["text"] == "after a quiet while\n"
+
+
+def test_a_workshop_of_sockets_on_one_web_process_all_stay_open(nb, alice, session_key):
+    # each idle socket holds a Redis connection in XREAD BLOCK: redis-py's asyncio pool stops at 100
+    # connections by default, and every socket past the hundredth was closed (1011) as it connected
+    headers = [ORIGIN, HOST, (b"authorization", f"Bearer {token_for(alice)}".encode())]
+    count = 120
+
+    async def crowd():
+        sockets = [WebsocketCommunicator(application, f"/ws/notebooks/{nb.id}/", headers=headers) for _ in range(count)]
+        try:
+            assert all(accepted for accepted, _ in await asyncio.gather(*(s.connect(timeout=10) for s in sockets)))
+            await asyncio.gather(*(receive_until(s, "caught_up", timeout=10) for s in sockets))
+            await asyncio.sleep(0.5)                        # every reader is now blocked in XREAD
+            stream_id = await asyncio.to_thread(append, session_key, "stream", stdout("to everyone\n"))
+            received = await asyncio.gather(*(s.receive_from(timeout=10) for s in sockets))
+            return stream_id, [json.loads(m) for m in received]
+        finally:
+            await asyncio.gather(*(s.disconnect() for s in sockets))
+
+    stream_id, received = async_to_sync(crowd)()
+    assert [m["id"] for m in received] == [stream_id] * count
 
 
 def test_resuming_after_an_id_sends_exactly_the_later_events_in_order(nb, alice, session_key):
