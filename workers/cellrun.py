@@ -14,7 +14,7 @@ from typing import Callable
 
 from . import logs
 from .kernel import Kernel
-from .outputs import OUTPUT_MSGS, CellOutputs, OutputBudget, gate, with_display_id
+from .outputs import OUTPUT_MSGS, CellOutputs, OutputBudget, gate, send_live, with_display_id
 from .protocol import (EV_CLEAR, EV_STARTED, EV_STREAM, EV_UPDATE_DISPLAY, ERROR, INTERRUPTED,
                        KERNEL_DIED, OK, TIMED_OUT)
 
@@ -57,13 +57,7 @@ class _Cell:
         self.send(EV_STREAM, output)
 
     def send(self, kind: str, output: dict) -> bool:
-        """Emit an output event unless live output is paused (the budget's live limit)."""
-        live, notice = self.budget.live(output)
-        if live:
-            self.emit(kind, output)
-        elif notice is not None:
-            self.emit(EV_STREAM, notice)        # shown live only: the resync replaces it
-        return live
+        return send_live(self.budget, self.emit, kind, output)
 
     def resync(self) -> None:
         """After a pause, send the cell's final outputs once: a clear, then each output."""

@@ -18,7 +18,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 from . import logs
 from .kernel import KernelStartError
-from .outputs import OUTPUT_MSGS, CellOutputs, OutputBudget, gate, with_display_id
+from .outputs import OUTPUT_MSGS, CellOutputs, OutputBudget, gate, send_live, with_display_id
 from .protocol import (EV_CLEAR, EV_FINISHED, EV_STARTED, EV_STREAM, ERROR, KERNEL_DIED,
                        LOST, OK, TIMED_OUT, NotebookRecord, NotebookRequest)
 from .reporting import iso, utc_now
@@ -67,18 +67,15 @@ class _StreamingClient(NotebookClient):
             "status": status, "execution_count": cell.get("execution_count"), "scope": "cell"})
 
     def _send(self, kind: str, cell, cell_index: int, output: dict) -> None:
-        live, notice = self.budget.live(output)
-        if live:
-            self.emit(kind, cell_id(cell, cell_index), output)
-        elif notice is not None:
-            self.emit(EV_STREAM, cell_id(cell, cell_index), notice)
+        send_live(self.budget, lambda k, data: self.emit(k, cell_id(cell, cell_index), data), kind, output)
 
     def process_message(self, msg, cell, cell_index):
         kind, content = msg.get("msg_type"), msg.get("content")
         if kind == "clear_output" and isinstance(content, dict):
-            self.sizes.clear(bool(content.get("wait", False)))
+            wait = bool(content.get("wait", False))
+            self.sizes.clear(wait)
             if not self.budget.paused:
-                self.emit(EV_CLEAR, cell_id(cell, cell_index), {"wait": bool(content.get("wait", False))})
+                self.emit(EV_CLEAR, cell_id(cell, cell_index), {"wait": wait})
         if kind not in OUTPUT_MSGS:
             return super().process_message(msg, cell, cell_index)
         display_id, output, notice = gate(self.budget, msg, self.sizes)

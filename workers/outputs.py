@@ -120,6 +120,17 @@ def gate(budget: OutputBudget, msg: dict, cell: CellOutputs) -> tuple[str | None
     return (display_id, *budget.admit(candidate, kept))
 
 
+def send_live(budget: OutputBudget, emit, kind: str, output: dict) -> bool:
+    """`emit(kind, output)` unless live output is paused (then the one-time pause notice, shown
+    live only: the runner's resync replaces it); whether `output` went out."""
+    live, notice = budget.live(output)
+    if live:
+        emit(kind, output)
+    elif notice is not None:
+        emit("stream", notice)
+    return live
+
+
 def with_display_id(output: dict, display_id: str | None) -> dict:
     """Events carry the display id the way Jupyter messages do, so a browser can apply updates;
     stored outputs (the record task's) never carry it."""
