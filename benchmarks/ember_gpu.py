@@ -10,14 +10,16 @@ cnn               CNN conv 1->8 3x3, ReLU, max-pool 2, linear -> 10, batch 64, S
 
 Every step ends with a device synchronisation (both libraries), as the reference figures in issue 7 were
 taken. Both get the same initial weights and data. Each repeat times a block of steps of each library back
-to back; medians over the repeats after a warm-up (which also compiles CuPy's and ember's kernels) are
-compared. Each workload stops repeating when its share of ``--budget`` seconds is spent (at least 5
-repeats; 20 or more when time allows). Also reported, not targets: ember with its fused kernels off, and
+to back, in alternating order (ember first, then PyTorch first); the ratio is the median of the repeats'
+paired ratios (steps this short are host-bound, and a shared machine's host speed drifts: the paired ratio
+cancels the drift that a ratio of two medians keeps), with its quartiles and extremes. Each workload stops
+repeating when its share of ``--budget`` seconds is spent (at least 5 repeats, at most 80). Also reported, not targets: ember with its fused kernels off, and
 (when cuDNN is available to CuPy) ember's cuDNN convolutions against im2col. Exit status 1 if a target is
 missed.
 """
 import argparse
 import datetime
+import gc
 import json
 import os
 import statistics
@@ -39,7 +41,7 @@ MATMUL_N = 4096
 ADAM_WIDTH = 2048
 MLP_BATCHES = {"mlp128": 128, "mlp8192": 8192}
 CNN_BATCH = 64
-BLOCK_SECONDS = 0.02      # steps per timed block: about this long
+BLOCK_SECONDS = 0.01      # steps per timed block: about this long
 TARGETS = {"mlp128": 1.2, "mlp8192": 1.1, "matmul": 0.95, "adam": 1.0, "cnn": 1.5}
 TITLES = {"mlp128": "MLP 784-256-256-10 b128 SGD step", "mlp8192": "MLP 784-256-256-10 b8192 SGD step",
           "matmul": "4096^2 fp32 matmul (TFLOP/s)", "adam": "Adam step, 9.97 M params (vs fused)",
@@ -69,6 +71,7 @@ def _trainer(lib, model, x, y, sync):
     def synced():
         step()
         sync()
+    synced.unsynced = step          # for benchmarks/ember_gpu_profile.py's host-only time
     return synced
 
 
@@ -135,6 +138,7 @@ def adam(torch_fused=True):
     def t_step():
         to.step()
         _torch_sync()
+    e_step.unsynced, t_step.unsynced = eo.step, to.step
     return e_step, t_step, sum(p.numel() for p in tm.parameters())
 
 
@@ -147,20 +151,29 @@ def _block(fn, n):
     return (time.perf_counter() - t0) / n
 
 
-def compare(e_step, t_step, budget, min_repeats=5, max_repeats=40):
-    """Medians of interleaved blocks of steps; stops at ``max_repeats`` or when ``budget`` seconds are spent."""
+def compare(e_step, t_step, budget, min_repeats=5, max_repeats=80):
+    """Interleaved blocks of steps, the order alternating (ember first, then PyTorch first) so drift in the
+    machine's speed falls on both; the ratio is the median of each repeat's paired ratio. Stops at
+    ``max_repeats`` or when ``budget`` seconds are spent."""
     deadline = time.perf_counter() + budget
     for _ in range(5):                     # warm-up: kernel compilation, memory pools, cuBLAS handles
         e_step()
         t_step()
+    gc.collect()                           # the previous workload's garbage is not this one's cost
     n = max(1, int(BLOCK_SECONDS / max(_block(e_step, 2), _block(t_step, 2), 1e-6)))
     e_times, t_times = [], []
     while len(e_times) < max_repeats and (len(e_times) < min_repeats or time.perf_counter() < deadline):
-        e_times.append(_block(e_step, n))
-        t_times.append(_block(t_step, n))
-    e, t = statistics.median(e_times), statistics.median(t_times)
-    return dict(ember=e, torch=t, ratio=e / t, ratio_lo=min(a / b for a, b in zip(e_times, t_times)),
-                ratio_hi=max(a / b for a, b in zip(e_times, t_times)), repeats=len(e_times), steps=n)
+        if len(e_times) % 2:
+            t_times.append(_block(t_step, n))
+            e_times.append(_block(e_step, n))
+        else:
+            e_times.append(_block(e_step, n))
+            t_times.append(_block(t_step, n))
+    ratios = sorted(a / b for a, b in zip(e_times, t_times))
+    q = len(ratios) // 4
+    return dict(ember=statistics.median(e_times), torch=statistics.median(t_times), ratio=statistics.median(ratios),
+                ratio_of_medians=statistics.median(e_times) / statistics.median(t_times), ratio_lo=ratios[0],
+                ratio_hi=ratios[-1], ratio_q1=ratios[q], ratio_q3=ratios[-1 - q], repeats=len(e_times), steps=n)
 
 
 def _with_fused(flag, fn):
@@ -249,7 +262,8 @@ def table(results):
                      "; ".join(notes))
         e, t, ratio, target, notes = cells
         lines.append(f"{TITLES[key]:36}{e:>11}{t:>11}{ratio:7.2f}{target:>9}  {'ok    ' if r['passed'] else 'MISSED'}"
-                     f"  {notes} ({r['repeats']} repeats, ratio range {r['ratio_lo']:.2f}-{r['ratio_hi']:.2f})")
+                     f"  {notes} ({r['repeats']} repeats, quartiles {r['ratio_q1']:.2f}-{r['ratio_q3']:.2f}, range "
+                     f"{r['ratio_lo']:.2f}-{r['ratio_hi']:.2f})")
     return "\n".join(lines)
 
 

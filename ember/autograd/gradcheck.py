@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 
 from .grad_mode import state as _grad_state
-from ..backend import to_host, xp_of
+from ..backend import to_host
 
 __all__ = ["gradcheck", "GradcheckError", "numerical_jacobian", "analytical_jacobian"]
 
@@ -47,16 +47,18 @@ def numerical_jacobian(fn, inputs, eps=1e-6, keep=None):
         jac = [[np.zeros((o._array.size, inputs[i]._array.size)) for i in diff] for o in outs0]
         for k, i in enumerate(diff):
             x = inputs[i]._array
-            flat = x.reshape(-1)        # a view when contiguous; else perturb through an index
-            if not xp_of(x).shares_memory(flat, x) and flat.size:
-                raise ValueError("gradcheck needs contiguous inputs")
-            for j in range(flat.size):
-                orig = flat[j].item()
-                flat[j] = orig + eps
+            # perturb in place through a full index: works for any strides and for 0-d arrays (a
+            # reshape(-1) view cannot be relied on there: CuPy's shares_memory says False for 0-d)
+            if x.size > 1 and any(st == 0 and n > 1 for st, n in zip(x.strides, x.shape)):
+                raise ValueError("gradcheck needs inputs whose elements do not share memory (an expand()ed "
+                                 "input does): pass a clone()")
+            for j, idx in enumerate(np.ndindex(*x.shape)):
+                orig = x[idx].item()
+                x[idx] = orig + eps
                 plus = [_host64(o) for o in _outputs(fn, inputs, keep)]
-                flat[j] = orig - eps
+                x[idx] = orig - eps
                 minus = [_host64(o) for o in _outputs(fn, inputs, keep)]
-                flat[j] = orig
+                x[idx] = orig
                 for m in range(len(outs0)):
                     jac[m][k][:, j] = (plus[m] - minus[m]) / (2 * eps)
     finally:

@@ -8,12 +8,15 @@ for ``long long``, ``np.int32`` for ``int``), because CUDA reads the bytes it is
 """
 from pathlib import Path
 
+import numpy as np
+
 from ..backend import cuda_backend
 
-__all__ = ["Kernels", "source", "grid_for", "BLOCK"]
+__all__ = ["Kernels", "source", "grid_for", "BLOCK", "CTYPES"]
 
 _DIR = Path(__file__).parent / "kernels"
 BLOCK = 256
+CTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}     # the kernels' template types
 _MAX_BLOCKS = 4096      # grid-stride loops: more blocks than the GPU holds at once buy nothing
 
 

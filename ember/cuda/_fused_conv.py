@@ -9,12 +9,11 @@ import numpy as np
 
 from ..autograd.node import Node
 from ..backend import cuda_backend, xp_of
-from ._compile import BLOCK, Kernels, grid_for
+from ._compile import BLOCK, CTYPES as _CTYPES, grid_for, Kernels
 
 __all__ = ["col2im", "conv2d_cudnn", "set_conv_algorithm", "conv_algorithm", "cudnn_available", "ALGORITHMS"]
 
 ALGORITHMS = ("auto", "im2col", "cudnn")
-_CTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 KERNELS = Kernels("conv.cu", ["col2im<float>", "col2im<double>"])
 _algorithm = [os.environ.get("EMBER_CONV", "auto").strip().lower() or "auto"]
 if _algorithm[0] not in ALGORITHMS:

@@ -6,21 +6,27 @@ arrays are outside what the kernel covers (float16, non-contiguous, other shapes
 array-module code instead. Launch counts, fused against unfused: GELU 1 against 8 (exact) or 7 (tanh)
 forward and about 10 backward; SiLU 1 against 4 and 6; ReLU's gradient 1 against 2; dropout 2 (cuRAND, then
 one kernel) against 5;
-cross-entropy 2 forward and 1 backward against about 12 and 6.
+cross-entropy 3 forward and 1 backward against about 12 and 6.
 """
 import numpy as np
 
 from ..autograd.node import Node
 from ..backend import to_host
-from ._compile import BLOCK, Kernels, grid_for
+from ._compile import BLOCK, CTYPES as _CTYPES, grid_for, Kernels
 
 __all__ = ["KERNELS", "KERNELS_BY_OP", "FINISH_ROWS"]
 
-_CTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 _NAMES = ("gelu_forward", "gelu_backward", "silu_forward", "silu_backward", "relu_backward", "dropout_forward",
-          "ce_rows", "ce_finish", "ce_backward")
+          "ce_rows", "ce_partial", "ce_finish", "ce_backward")
 KERNELS = Kernels("nn.cu", [f"{k}<{t}>" for k in _NAMES for t in ("float", "double")])
-FINISH_ROWS = 16384          # up to this many rows one GPU thread sums the cross-entropy rows
+FINISH_ROWS = 1 << 20        # up to this many rows ce_partial/ce_finish sum the cross-entropy rows
+FINISH_PARTS = 1024          # at most this many ce_partial threads, each summing every parts-th row
+
+
+def _finish_parts(n):
+    """ce_partial's threads for ``n`` rows: about sqrt(n) * 1.4 (the two kernels' serial loops balanced),
+    so 8192 rows take 128 threads of 64 rows, then one thread over 128 sums."""
+    return max(1, min(FINISH_PARTS, int((2 * n) ** 0.5)))
 
 
 def _ctype(*arrays):
@@ -133,8 +139,10 @@ def cross_entropy(input, target, weight, ignore_index, reduction, label_smoothin
         loss = stats[0].copy()
         bad = bool((stats[2] < 0).any())
     elif n <= FINISH_ROWS:
-        out = xp.empty(3, x.dtype)
-        KERNELS[f"ce_finish<{ct}>"](1, 1, (stats, out, np.int64(n), np.int32(reduction == "mean")))
+        parts = _finish_parts(n)
+        partial, out = xp.empty(3 * parts, np.float64), xp.empty(3, x.dtype)
+        KERNELS[f"ce_partial<{ct}>"](grid_for(parts), BLOCK, (stats, partial, np.int64(n), np.int32(parts)))
+        KERNELS[f"ce_finish<{ct}>"](1, 1, (partial, out, np.int32(parts), np.int32(reduction == "mean")))
         loss, scale = out[0:1].reshape(()), out[1:2]
         bad = float(out[2]) != 0          # a 4- or 8-byte copy to the host (it waits for the kernels)
     else:

@@ -6,7 +6,7 @@ from ..autograd.grad_mode import state as grad_state
 from ..backend import check_same_device, cpu, cuda_backend, device_of, to_host, writeable, xp_of
 from .._tensor import Tensor, edge, make, make_view
 
-__all__ = ["sum_to", "broadcastable_to", "check_broadcast", "norm_dim", "norm_dims", "operands", "as_tensor_arg",
+__all__ = ["sum_to", "column_sums", "broadcastable_to", "check_broadcast", "norm_dim", "norm_dims", "operands", "as_tensor_arg",
            "new_node", "record", "grad_state", "Tensor", "edge", "make", "make_view", "save_versions", "xp_of",
            "writeable", "cuda_backend", "device_of", "to_host", "is_array", "as_strided", "reshape_view"]
 
@@ -25,8 +25,20 @@ def sum_to(g, shape):
         lead = len(gs) - len(shape)
         axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and gs[lead + i] != 1)
         _sum_axes_cache[key] = axes
-    r = g.sum(axis=axes) if axes else g
+    if axes and axes[-1] == len(axes) - 1 and g.__class__ is not np.ndarray and g.size and g.flags.c_contiguous:
+        rest = gs[len(axes):]       # leading axes only (a bias's gradient): rows of a 2-D view summed
+        r = column_sums(g.reshape(-1, int(np.prod(rest)))).reshape(rest)
+    else:
+        r = g.sum(axis=axes) if axes else g
     return r.reshape(shape) if r.shape != shape else r
+
+
+def column_sums(a):
+    """``a.sum(axis=0)`` of a 2-D array. On a GPU with many rows it is a ones-vector product (cuBLAS): CuPy's
+    reduction over the leading axis took 86 us for 8192 x 256 float32 on an H200, the product a few."""
+    if a.__class__ is np.ndarray or a.shape[0] < 1024 or a.dtype.kind != "f" or a.dtype.itemsize < 4:
+        return a.sum(axis=0)
+    return xp_of(a).ones(a.shape[0], a.dtype) @ a
 
 
 def is_array(v):

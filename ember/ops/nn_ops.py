@@ -24,7 +24,7 @@ from .softmax import log_softmax, softmax
 from .unary import (elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, logsigmoid, mish, relu, relu6, selu,
                     sigmoid, silu, softplus, softsign, tanh, tanhshrink)
 from .._kernels import lookup
-from ._util import Tensor, make, record, save_versions, xp_of
+from ._util import Tensor, column_sums, make, record, save_versions, xp_of
 
 __all__ = ["linear", "dropout", "embedding", "one_hot", "pad", "normalize", "cosine_similarity",
            "scaled_dot_product_attention", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
@@ -51,7 +51,7 @@ class AddmmBackward0(Node):
             g2 = xp.ascontiguousarray(g2)
         gx = xp.matmul(g2, self.w).reshape(self.xshape) if nx is not None else None
         gw = xp.matmul(g2.T, self.x2) if nw is not None else None
-        gb = g2.sum(axis=0) if nb is not None else None
+        gb = column_sums(g2) if nb is not None else None
         return gx, gw, gb
 
 

@@ -7,6 +7,7 @@ window; non-overlapping windows scatter their gradient back directly, overlappin
 import numpy as np
 
 from ..autograd.node import Node
+from .._kernels import lookup
 from ..backend import cpu, transfer
 from .conv import _pair, col2im_add, windows
 from ._util import make, record, xp_of
@@ -42,12 +43,17 @@ def _geometry(x, kernel_size, stride, padding, dilation, ceil_mode, name):
     return (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow)
 
 
-def _padded(x, ph, pw, k, s, d, o, fill):
-    """Pad ``x`` for pooling, including the extra bottom/right rows that ``ceil_mode`` windows reach."""
+def _padded_shape(shape, ph, pw, k, s, d, o):
+    """``(H, W)`` padded, including the extra bottom/right rows that ``ceil_mode`` windows reach."""
     need_h = (o[0] - 1) * s[0] + d[0] * (k[0] - 1) + 1
     need_w = (o[1] - 1) * s[1] + d[1] * (k[1] - 1) + 1
-    eh = max(0, need_h - (x.shape[2] + 2 * ph))
-    ew = max(0, need_w - (x.shape[3] + 2 * pw))
+    return max(need_h, shape[2] + 2 * ph), max(need_w, shape[3] + 2 * pw)
+
+
+def _padded(x, ph, pw, k, s, d, o, fill):
+    """Pad ``x`` for pooling (``_padded_shape``)."""
+    hp, wp = _padded_shape(x.shape, ph, pw, k, s, d, o)
+    eh, ew = hp - (x.shape[2] + 2 * ph), wp - (x.shape[3] + 2 * pw)
     if not (ph or pw or eh or ew):
         return x
     return xp_of(x).pad(x, ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew)), constant_values=fill)
@@ -94,6 +100,11 @@ class MaxPool2DWithIndicesBackward0(Node):
         (kh, kw), (ph, pw) = self.k, self.p
         o = g.shape[2:]
         arg, xp = self.arg, xp_of(g)
+        fused = lookup("max_pool2d_backward", g)      # on a GPU: one gathering kernel (ember/cuda/_fused_pool.py)
+        if fused is not None:
+            gx = fused(xp, g, arg, self.xshape, self.k, self.s, self.p, self.d)
+            if gx is not None:
+                return (gx,)
         if self.direct:      # disjoint windows tile the input: write each position's share in place
             cover = (o[0] * kh, o[1] * kw) == (h, w)
             gx = (xp.empty if cover else xp.zeros)(self.xshape, g.dtype)
@@ -114,20 +125,28 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     x = input._array
     k, s, p, d, o = _geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     kw, (ph, pw) = k[1], p
-    fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    xpad = _padded(x, ph, pw, k, s, d, o, fill)
-    direct = s == k and d == (1, 1) and xpad is x
-    win = _window_stack(x, xpad, k, s, d, o, direct)
-    best = win.max(axis=0)
-    hit = win == best
     xp = xp_of(x)
-    # NaN wins its window; on a GPU mark NaNs unconditionally (asking whether there are any would wait for it)
-    if x.dtype.kind == "f" and (xp is not np or bool(xp.isnan(best).any())):
-        hit |= xp.isnan(win)
-    arg = _first_true(hit)            # the first maximum of each window: PyTorch's tie rule
+    fused = lookup("max_pool2d", x)        # on a GPU: one kernel (ember/cuda/_fused_pool.py)
+    found = fused(xp, x, k, s, p, d, o) if fused is not None else None
+    if found is not None:
+        best, arg = found
+        padded = _padded_shape(x.shape, ph, pw, k, s, d, o)
+        direct = s == k and d == (1, 1) and padded == x.shape[2:]
+    else:
+        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        xpad = _padded(x, ph, pw, k, s, d, o, fill)
+        padded = xpad.shape[2:]
+        direct = s == k and d == (1, 1) and xpad is x
+        win = _window_stack(x, xpad, k, s, d, o, direct)
+        best = win.max(axis=0)
+        hit = win == best
+        # NaN wins its window; on a GPU mark NaNs unconditionally (asking whether there are any would wait for it)
+        if x.dtype.kind == "f" and (xp is not np or bool(xp.isnan(best).any())):
+            hit |= xp.isnan(win)
+        arg = _first_true(hit)            # the first maximum of each window: PyTorch's tie rule
     out = make(best, input._device)
     record(out, MaxPool2DWithIndicesBackward0, (input,), (), arg=arg, xshape=x.shape, k=k, s=s, p=p, d=d,
-           direct=direct, padded=xpad.shape[2:])
+           direct=direct, padded=padded)
     if return_indices:
         rows = xp.arange(o[0])[:, None] * s[0] - ph + (arg // kw) * d[0]
         cols = xp.arange(o[1])[None, :] * s[1] - pw + (arg % kw) * d[1]

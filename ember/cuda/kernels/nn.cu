@@ -119,25 +119,59 @@ __global__ void ce_rows(const T* x, const long long* target, const T* weight, T*
     }
 }
 
-// One thread sums the rows (in double): out = [loss, 1 / sum of weights, 1 if a target was out of range].
-// ember launches it for at most 16384 rows; more rows go through the array module's reductions.
+// The rows' sums in two deterministic passes (no atomics, a fixed order): ``parts`` threads each sum every
+// parts-th row in double into ``partial`` = [totals | weight sums | out-of-range flags], then one thread adds
+// the parts: out = [loss, 1 / sum of weights, 1 if a target was out of range]. A GPU thread waits out each
+// load it depends on, so both loops keep EMBER_CE_ILP loads in flight and ember picks parts ~ sqrt-balanced
+// (one thread over 8192 rows took 470 us on an H200; 1024 parts then one thread over them, 69 us).
+#define EMBER_CE_ILP 8
 template <typename T>
-__global__ void ce_finish(const T* stats, T* out, long long N, int mean) {
+__global__ void ce_partial(const T* stats, double* partial, long long N, int parts) {
+    EMBER_FOR(k, parts) {
+        double total = 0, denom = 0, bad = 0;
+        for (long long r0 = k; r0 < N; r0 += (long long)parts * EMBER_CE_ILP) {
+            T loss[EMBER_CE_ILP], c[EMBER_CE_ILP];
+            for (int u = 0; u < EMBER_CE_ILP; ++u) {
+                const long long r = r0 + (long long)u * parts;
+                loss[u] = r < N ? stats[r] : (T)0;
+                c[u] = r < N ? stats[2 * N + r] : (T)0;
+            }
+            for (int u = 0; u < EMBER_CE_ILP; ++u) {
+                if (c[u] < (T)0) {
+                    bad = 1;
+                } else {
+                    total += (double)loss[u];
+                    denom += (double)c[u];
+                }
+            }
+        }
+        partial[k] = total;
+        partial[parts + k] = denom;
+        partial[2 * (long long)parts + k] = bad;
+    }
+}
+
+template <typename T>
+__global__ void ce_finish(const double* partial, T* out, int parts, int mean) {
     if (blockIdx.x == 0 && threadIdx.x == 0) {
-        double total = 0, denom = 0;
-        int bad = 0;
-        for (long long r = 0; r < N; ++r) {
-            const T c = stats[2 * N + r];
-            if (c < (T)0) {
-                bad = 1;
-            } else {
-                total += (double)stats[r];
-                denom += (double)c;
+        double total = 0, denom = 0, bad = 0;
+        for (int k0 = 0; k0 < parts; k0 += EMBER_CE_ILP) {
+            double t[EMBER_CE_ILP], d[EMBER_CE_ILP], b[EMBER_CE_ILP];
+            for (int u = 0; u < EMBER_CE_ILP; ++u) {
+                const int k = k0 + u;
+                t[u] = k < parts ? partial[k] : 0.0;
+                d[u] = k < parts ? partial[parts + k] : 0.0;
+                b[u] = k < parts ? partial[2 * parts + k] : 0.0;
+            }
+            for (int u = 0; u < EMBER_CE_ILP; ++u) {
+                total += t[u];
+                denom += d[u];
+                bad += b[u];
             }
         }
         out[0] = mean ? (T)(total / denom) : (T)total;
         out[1] = (T)(1.0 / denom);
-        out[2] = (T)bad;
+        out[2] = bad != 0 ? (T)1 : (T)0;
     }
 }
 

@@ -29,3 +29,43 @@ def need_gpus(n):
 def host(t):
     """A tensor's values as a NumPy array, from any device."""
     return np.asarray(t.detach().cpu().numpy())
+
+
+TOL = {"float32": dict(rtol=2e-5, atol=2e-6), "float64": dict(rtol=1e-11, atol=1e-13)}
+
+
+def spy_on_kernels(module):
+    """For a fixture: yields the list of kernel names ``module.KERNELS`` launches (skips where the fake GPU
+    cannot run kernels), and puts the real table back afterwards."""
+    if not getattr(ember.backend.cuda_backend(), "compiles_kernels", True):
+        pytest.skip("this fake GPU cannot run kernels (no C++ compiler for the emulator)")
+    calls = []
+
+    class Spy:
+        def __getitem__(self, name):
+            calls.append(name.split("<")[0])
+            return real[name]
+    real, module.KERNELS = module.KERNELS, Spy()
+    try:
+        yield calls
+    finally:
+        module.KERNELS = real
+
+
+def fused_and_unfused(fn, *arrays, dtype="float32", seed=None):
+    """``fn(*tensors)`` and the gradients of its sum-weighted output, fused then unfused."""
+    results = []
+    for fused in (True, False):
+        prev = ember.cuda.set_fused(fused)
+        try:
+            if seed is not None:
+                ember.manual_seed(seed)
+            ts = [ember.tensor(a.astype(dtype), device="cuda", requires_grad=True) for a in arrays]
+            out = fn(*ts)
+            w = ember.tensor(np.linspace(-1, 1, max(out.numel(), 1)).reshape(out.shape).astype(dtype),
+                             device="cuda")
+            (out * w).sum().backward()
+            results.append((host(out), [host(t.grad) for t in ts]))
+        finally:
+            ember.cuda.set_fused(prev)
+    return results

@@ -6,43 +6,12 @@ import pytest
 import ember
 from ember.cuda import _fused_nn
 from ember.nn import functional as F
-from tests.ember.cuda.conftest import host
-
-TOL = {"float32": dict(rtol=2e-5, atol=2e-6), "float64": dict(rtol=1e-11, atol=1e-13)}
+from tests.ember.cuda.conftest import TOL, fused_and_unfused as _both, host, spy_on_kernels
 
 
 @pytest.fixture
 def kernels(gpu):
-    if not getattr(ember.backend.cuda_backend(), "compiles_kernels", True):
-        pytest.skip("this fake GPU cannot run kernels (no C++ compiler for the emulator)")
-    calls = []
-
-    class Spy:
-        def __getitem__(self, name):
-            calls.append(name.split("<")[0])
-            return real[name]
-    real, _fused_nn.KERNELS = _fused_nn.KERNELS, Spy()
-    yield calls
-    _fused_nn.KERNELS = real
-
-
-def _both(fn, *arrays, dtype="float32", seed=None):
-    """``fn(*tensors)`` and the gradients of its sum-weighted output, fused then unfused."""
-    results = []
-    for fused in (True, False):
-        prev = ember.cuda.set_fused(fused)
-        try:
-            if seed is not None:
-                ember.manual_seed(seed)
-            ts = [ember.tensor(a.astype(dtype), device="cuda", requires_grad=True) for a in arrays]
-            out = fn(*ts)
-            w = ember.tensor(np.linspace(-1, 1, max(out.numel(), 1)).reshape(out.shape).astype(dtype),
-                             device="cuda")
-            (out * w).sum().backward()
-            results.append((host(out), [host(t.grad) for t in ts]))
-        finally:
-            ember.cuda.set_fused(prev)
-    return results
+    yield from spy_on_kernels(_fused_nn)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -105,6 +74,22 @@ def test_cross_entropy_many_rows_reduce_with_the_array_module(kernels, monkeypat
     assert "ce_finish" not in kernels
     np.testing.assert_allclose(fo, uo, **TOL["float32"])
     np.testing.assert_allclose(fg[0], ug[0], **TOL["float32"])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_rows_summed_in_parts_wrap_around(kernels, monkeypatch, reduction):
+    # fewer partial sums than rows: each ce_partial thread takes every 7th row, ignored rows included
+    monkeypatch.setattr(_fused_nn, "FINISH_PARTS", 7)
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((40, 5))
+    target = ember.tensor(rng.integers(0, 5, 40), device="cuda")
+    (fo, fg), (uo, ug) = _both(lambda t: F.cross_entropy(t, target, ignore_index=3, reduction=reduction), x)
+    assert kernels[:3] == ["ce_rows", "ce_partial", "ce_finish"]
+    np.testing.assert_allclose(fo, uo, **TOL["float32"])
+    np.testing.assert_allclose(fg[0], ug[0], **TOL["float32"])
+    bad = ember.tensor(np.r_[rng.integers(0, 5, 39), 9], device="cuda")
+    with pytest.raises(IndexError, match="Target 9 is out of bounds"):
+        F.cross_entropy(ember.tensor(x, device="cuda"), bad)
 
 
 def test_cross_entropy_reports_a_bad_target_and_falls_back_for_other_shapes(kernels):

@@ -95,14 +95,21 @@ def test_rmsprop(xp, dtype, opts):
         np.testing.assert_allclose(host_a(a), host_a(b), **TOL[dtype])
 
 
+@pytest.mark.parametrize("offset", [0, 1], ids=["aligned", "unaligned"])
 @pytest.mark.parametrize("opts", ADAM)
-def test_adam_multi_tensor_matches_per_parameter(xp, opts):
+def test_adam_multi_tensor_matches_per_parameter(xp, opts, offset):
+    # aligned arrays take the kernel's 16-byte loads (and a scalar tail), views one element in its other loop
     rng = np.random.default_rng(4)
     sizes = [3, fo.CHUNK, fo.CHUNK * 2 + 5, 1, 0, 70]        # chunk edges, a single element and an empty tensor
+
+    def array(values):
+        buf = xp.zeros(values.size + offset, np.float32)
+        buf[offset:] = xp.asarray(values.astype(np.float32))
+        return buf[offset:]
     sets = []
     for _ in range(2):
-        sets.append([[xp.asarray(rng.standard_normal(n).astype(np.float32)) for n in sizes]] +
-                    [[xp.zeros(n, np.float32) for n in sizes] for _ in range(3)])
+        sets.append([[array(rng.standard_normal(n)) for n in sizes]] +
+                    [[array(np.zeros(n)) for n in sizes] for _ in range(3)])
     for k in range(4):
         sets[1][k] = _copies(sets[0][k])
     steps = [1, 2, 5, 1, 1, 3]                                # per-parameter step counts may differ

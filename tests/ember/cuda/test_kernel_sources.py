@@ -49,7 +49,7 @@ def _nvrtc_program():
     return compiler._NVRTCProgram
 
 
-@pytest.mark.parametrize("module", ["_fused_optim", "_fused_nn", "_fused_conv"])
+@pytest.mark.parametrize("module", ["_fused_optim", "_fused_nn", "_fused_conv", "_fused_pool"])
 def test_ember_kernels_compile_through_cupys_nvrtc(module):
     # what CupyBackend.compile_module hands cupy.RawModule: no host headers, -std=c++14, name expressions;
     # RawModule itself needs a GPU to pick the arch, so this drives the NVRTC program under it with sm_90
