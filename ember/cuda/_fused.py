@@ -44,10 +44,10 @@ def install(backend):
         if hasattr(_functional, "register_foreach_kernel"):
             _functional.register_foreach_kernel("adam", backend.xp, _when_enabled(fo.adam_multi, False))
             _functional.register_foreach_kernel("sgd", backend.xp, _when_enabled(fo.sgd_multi, None))
-    from ._fused_conv import col2im, conv2d_cudnn
+    from ._fused_conv import col2im, conv2d_gpu
     from ._fused_nn import KERNELS_BY_OP
     from ._fused_pool import KERNELS_BY_OP as POOL_KERNELS
-    for name, fn in dict(KERNELS_BY_OP, **POOL_KERNELS, col2im=col2im, conv2d=conv2d_cudnn).items():
+    for name, fn in dict(KERNELS_BY_OP, **POOL_KERNELS, col2im=col2im, conv2d=conv2d_gpu).items():
         _kernels.register(name, backend.array_type, fn)
         _installed.append((name, backend.array_type))
 

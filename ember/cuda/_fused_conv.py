@@ -1,6 +1,8 @@
-"""Convolutions on the GPU: im2col + cuBLAS GEMM (ember's generic path, with a one-launch col2im kernel for
-the input gradient), or cuDNN through ``cupyx.cudnn`` where CuPy has it (CuPy 13 and older: CuPy 14 removed
-cuDNN). ``EMBER_CONV`` (``auto``, ``im2col``, ``cudnn``; read at import) or ``set_conv_algorithm`` chooses;
+"""Convolutions on the GPU: im2col + cuBLAS GEMM, or cuDNN through ``cupyx.cudnn`` where CuPy has it (CuPy 13
+and older: CuPy 14 removed cuDNN). The im2col path (groups == 1) lays columns out as (C*kh*kw, N*OH*OW) with
+one kernel, so the forward and both gradients are single plain GEMMs plus one layout kernel each, and col2im is
+one gathering kernel; grouped convolutions take ember's generic array code (batched GEMMs), whose input
+gradient also uses a one-launch col2im kernel. ``EMBER_CONV`` (``auto``, ``im2col``, ``cudnn``; read at import) or ``set_conv_algorithm`` chooses;
 ``auto`` takes cuDNN when present. The GPU check times both where both exist.
 """
 import os
@@ -11,10 +13,12 @@ from ..autograd.node import Node
 from ..backend import cuda_backend, xp_of
 from ._compile import BLOCK, CTYPES as _CTYPES, grid_for, Kernels
 
-__all__ = ["col2im", "conv2d_cudnn", "set_conv_algorithm", "conv_algorithm", "cudnn_available", "ALGORITHMS"]
+__all__ = ["col2im", "conv2d_gpu", "conv2d_cudnn", "conv2d_gemm", "set_conv_algorithm", "conv_algorithm",
+           "cudnn_available", "ALGORITHMS"]
 
 ALGORITHMS = ("auto", "im2col", "cudnn")
-KERNELS = Kernels("conv.cu", ["col2im<float>", "col2im<double>"])
+KERNELS = Kernels("conv.cu", [f"{k}<{t}>" for k in ("col2im", "im2col_knp", "onp_to_nop", "nop_to_onp", "col2im_knp")
+                              for t in ("float", "double")])
 _algorithm = [os.environ.get("EMBER_CONV", "auto").strip().lower() or "auto"]
 if _algorithm[0] not in ALGORITHMS:
     _algorithm[0] = "auto"
@@ -106,4 +110,76 @@ def conv2d_cudnn(input, weight, bias, stride, pads, dilation, groups):
     out = make(y, input._device)
     record(out, _CudnnConvolutionBackward, (input, weight, bias), save_versions(input, weight), x=x, w=w,
            pad=(pt, pl), stride=tuple(stride), dilation=tuple(dilation), groups=groups, cudnn=cudnn)
+    return out
+
+
+# ---- im2col + one plain GEMM (groups == 1) ------------------------------------------------------------------
+
+def _geometry(n, c, h, w, kh, kw, stride, dilation, pt, pl, oh, ow):
+    return tuple(np.int64(v) for v in (n, c, h, w, kh, kw, *stride, *dilation, pt, pl, oh, ow))
+
+
+class _GemmConvolutionBackward(Node):
+    __slots__ = ("cols", "w", "xshape", "geometry", "oshape")
+    _saved = ("cols", "w")
+    _fresh = True
+
+    def backward(self, g):
+        nx, nw, nb = self._next
+        xp = xp_of(g)
+        ct = _CTYPES[g.dtype]
+        n = self.xshape[0]
+        o, p = self.w.shape[0], self.oshape[0] * self.oshape[1]
+        g = xp.ascontiguousarray(g)
+        g2 = xp.empty((o, n * p), g.dtype)                   # (O, N*P): the layout both GEMMs read
+        KERNELS[f"nop_to_onp<{ct}>"](grid_for(g2.size), BLOCK, (g, g2, np.int64(o), np.int64(n), np.int64(p)))
+        gb = g2.sum(axis=1) if nb is not None else None
+        gw = xp.matmul(g2, self.cols.T).reshape(self.w.shape) if nw is not None else None
+        gx = None
+        if nx is not None:
+            gcols = xp.matmul(self.w.reshape(o, -1).T, g2)     # (C*kh*kw, N*P)
+            gx = xp.empty(self.xshape, g.dtype)
+            KERNELS[f"col2im_knp<{ct}>"](grid_for(gx.size), BLOCK, (gcols, gx) + self.geometry)
+        return gx, gw, gb
+
+
+_GemmConvolutionBackward.__name__ = _GemmConvolutionBackward.__qualname__ = "ConvolutionBackward0"
+
+
+def conv2d_gemm(input, weight, bias, stride, pads, dilation, groups):
+    """``conv2d`` as one im2col kernel, one GEMM and one layout kernel (with the bias); None where it does not
+    apply (groups, other dtypes, empty arrays)."""
+    from ..ops._util import make, record, save_versions
+    from ..ops.conv import out_size
+    x, w = input._array, weight._array
+    ct = _CTYPES.get(x.dtype)
+    if ct is None or groups != 1 or x.size == 0 or w.size == 0:
+        return None
+    xp = input._device.xp
+    x = xp.ascontiguousarray(x)
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    (pt, pb), (pl, pr) = pads
+    oh = out_size(h, kh, stride[0], dilation[0], pt + pb)
+    ow = out_size(wd, kw, stride[1], dilation[1], pl + pr)
+    geometry = _geometry(n, c, h, wd, kh, kw, stride, dilation, pt, pl, oh, ow)
+    cols = xp.empty((c * kh * kw, n * oh * ow), x.dtype)
+    KERNELS[f"im2col_knp<{ct}>"](grid_for(cols.size), BLOCK, (x, cols) + geometry)
+    out2 = xp.matmul(w.reshape(o, -1), cols)                    # (O, N*P)
+    y = xp.empty((n, o, oh, ow), x.dtype)
+    b = xp.ascontiguousarray(bias._array) if bias is not None else out2
+    KERNELS[f"onp_to_nop<{ct}>"](grid_for(y.size), BLOCK, (out2, b, y, np.int64(o), np.int64(n),
+                                                            np.int64(oh * ow), np.int32(bias is not None)))
+    out = make(y, input._device)
+    record(out, _GemmConvolutionBackward, (input, weight, bias), save_versions(input, weight), cols=cols, w=w,
+           xshape=x.shape, geometry=geometry, oshape=(oh, ow))
+    return out
+
+
+def conv2d_gpu(input, weight, bias, stride, pads, dilation, groups):
+    """The GPU's ``conv2d``: cuDNN where chosen and present, else the im2col GEMM path, else None (the generic
+    array code)."""
+    out = conv2d_cudnn(input, weight, bias, stride, pads, dilation, groups)
+    if out is None:
+        out = conv2d_gemm(input, weight, bias, stride, pads, dilation, groups)
     return out

@@ -22,3 +22,62 @@ __global__ void col2im(const T* gc, T* gx, long long NC, long long H, long long 
         gx[i] = acc;
     }
 }
+
+// The GPU's own im2col layout (groups == 1): cols is (K, N*P) with K = C*kh*kw and P = OH*OW, so the forward
+// is one plain GEMM W (O, K) @ cols and both gradients are plain GEMMs too (no batched GEMM: CuPy builds a
+// batched product's pointer arrays with three more launches and much Python). Padding reads as zero.
+template <typename T>
+__global__ void im2col_knp(const T* x, T* cols, long long N, long long C, long long H, long long W, long long kh,
+                           long long kw, long long sh, long long sw, long long dh, long long dw, long long pt,
+                           long long pl, long long OH, long long OW) {
+    const long long P = OH * OW, NP = N * P;
+    EMBER_FOR(e, C * kh * kw * NP) {
+        const long long col = e % NP, k = e / NP;
+        const long long n = col / P, p = col % P, oh = p / OW, ow = p % OW;
+        const long long c = k / (kh * kw), a = (k / kw) % kh, b = k % kw;
+        const long long r = oh * sh - pt + a * dh, q = ow * sw - pl + b * dw;
+        cols[e] = (r >= 0 && r < H && q >= 0 && q < W) ? x[((n * C + c) * H + r) * W + q] : (T)0;
+    }
+}
+
+// (O, N*P) GEMM output to (N, O, P), plus the bias when there is one.
+template <typename T>
+__global__ void onp_to_nop(const T* src, const T* bias, T* dst, long long O, long long N, long long P,
+                           int has_bias) {
+    EMBER_FOR(e, N * O * P) {
+        const long long p = e % P, o = (e / P) % O, n = e / (P * O);
+        const T v = src[(o * N + n) * P + p];
+        dst[e] = has_bias ? v + bias[o] : v;
+    }
+}
+
+// (N, O, P) gradient to (O, N*P), the layout the gradient GEMMs read.
+template <typename T>
+__global__ void nop_to_onp(const T* src, T* dst, long long O, long long N, long long P) {
+    EMBER_FOR(e, O * N * P) {
+        const long long p = e % P, n = (e / P) % N, o = e / (P * N);
+        dst[e] = src[(n * O + o) * P + p];
+    }
+}
+
+// col2im for the (K, N*P) layout: each input pixel gathers the entries of every window covering it.
+template <typename T>
+__global__ void col2im_knp(const T* gcols, T* gx, long long N, long long C, long long H, long long W, long long kh,
+                           long long kw, long long sh, long long sw, long long dh, long long dw, long long pt,
+                           long long pl, long long OH, long long OW) {
+    const long long P = OH * OW, NP = N * P;
+    EMBER_FOR(i, N * C * H * W) {
+        const long long w = i % W, h = (i / W) % H, c = (i / (H * W)) % C, n = i / (C * H * W);
+        T acc = (T)0;
+        for (long long a = 0; a < kh; ++a) {
+            const long long hp = h + pt - a * dh;
+            if (hp < 0 || hp % sh != 0 || hp / sh >= OH) continue;
+            for (long long b = 0; b < kw; ++b) {
+                const long long wp = w + pl - b * dw;
+                if (wp < 0 || wp % sw != 0 || wp / sw >= OW) continue;
+                acc += gcols[((c * kh + a) * kw + b) * NP + n * P + (hp / sh) * OW + wp / sw];
+            }
+        }
+        gx[i] = acc;
+    }
+}

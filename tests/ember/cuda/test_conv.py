@@ -1,4 +1,5 @@
-"""GPU convolutions: the col2im kernel of the im2col path against the unfused array code, and the cuDNN path
+"""GPU convolutions: the im2col GEMM path's kernels (and, for groups, the generic path's col2im kernel) against the
+unfused array code, and the cuDNN path
 (``cupyx.cudnn``'s interface; on the fake GPU a stand-in computing with PyTorch) against im2col."""
 import numpy as np
 import pytest
@@ -7,7 +8,7 @@ import torch
 import ember
 from ember.cuda import _fused_conv
 from ember.nn import functional as F
-from tests.ember.cuda.conftest import host
+from tests.ember.cuda.conftest import host, spy_on_kernels
 from tests.ember.fake_cuda import FakeArray, FakeCudaBackend
 
 CASES = [dict(), dict(stride=2), dict(padding=1), dict(padding=(2, 1), dilation=2), dict(stride=(2, 1), padding=1),
@@ -30,7 +31,7 @@ def _data(groups=1):
 
 
 @pytest.mark.parametrize("kw", CASES)
-def test_col2im_kernel_matches_the_strided_additions(gpu, kw):
+def test_gpu_im2col_kernels_match_the_array_code(gpu, kw):
     if not getattr(ember.backend.cuda_backend(), "compiles_kernels", True):
         pytest.skip("this fake GPU cannot run kernels (no C++ compiler for the emulator)")
     x, w, b = _data(kw.get("groups", 1))
@@ -44,8 +45,33 @@ def test_col2im_kernel_matches_the_strided_additions(gpu, kw):
             ember.cuda.set_fused(prev)
     finally:
         ember.cuda.set_conv_algorithm(prev_alg)
-    for a, c in zip(fused, plain):
-        np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-5)
+    for a, c in zip(fused, plain):       # float32 sums in another order (one GEMM over N*P against a batch)
+        np.testing.assert_allclose(a, c, rtol=1e-4, atol=1e-4)
+
+
+@pytest.fixture
+def conv_kernels(gpu):
+    yield from spy_on_kernels(_fused_conv)
+
+
+@pytest.mark.parametrize("kw", [c for c in CASES if "groups" not in c])
+def test_im2col_gemm_path_exactly_in_float64_with_its_launches(conv_kernels, kw):
+    calls = conv_kernels
+    x, w, b = (a.astype(np.float64) for a in _data())
+    prev_alg = ember.cuda.set_conv_algorithm("im2col")
+    try:
+        xt = ember.tensor(x, device="cuda").transpose(2, 3).contiguous().transpose(2, 3)    # strided input
+        xt.requires_grad_()
+        wt = ember.tensor(w, device="cuda", requires_grad=True)
+        (F.conv2d(xt, wt, None, **kw) ** 2).sum().backward()
+        assert calls == ["im2col_knp", "onp_to_nop", "nop_to_onp", "col2im_knp"]
+    finally:
+        ember.cuda.set_conv_algorithm(prev_alg)
+    xc, wc = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
+    out = F.conv2d(xc, wc, None, **kw)
+    (out ** 2).sum().backward()
+    np.testing.assert_allclose(host(xt.grad), host(xc.grad), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(host(wt.grad), host(wc.grad), rtol=1e-10, atol=1e-10)
 
 
 class TorchCudnn:
