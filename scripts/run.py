@@ -114,7 +114,7 @@ def main() -> int:
         print(f"Started a private Redis at {env['REDIS_URL']} (data in {VAR / 'redis'})", flush=True)
 
     # CAMPFIRE_PROCESSES=web,platform runs a subset of the Procfile (e.g. without workers).
-    default = ["web", "platform", "cpu"] + (["gpu"] if _gpu_present() else [])
+    default = ["web", "platform", "beat", "cpu"] + (["gpu"] if _gpu_present() else [])
     processes = [p.strip() for p in env.get("CAMPFIRE_PROCESSES", ",".join(default)).split(",") if p.strip()]
     stop_event = threading.Event()
     threading.Thread(target=_announce_when_up, args=(url, stop_event), daemon=True).start()

@@ -170,8 +170,19 @@ CAMPFIRE_MAX_NOTEBOOKS_PER_USER = env_int("CAMPFIRE_MAX_NOTEBOOKS_PER_USER", 100
 CAMPFIRE_MAX_KERNELS_PER_USER = env_int("CAMPFIRE_MAX_KERNELS_PER_USER", 2, minimum=1)
 # Runs waiting or running at once, per user (a run-all of a long notebook counts every cell).
 CAMPFIRE_MAX_QUEUED_RUNS_PER_USER = env_int("CAMPFIRE_MAX_QUEUED_RUNS_PER_USER", 200, minimum=1)
-# Finished runs older than this are deleted by `manage.py prune_executions` (docs/OPERATIONS.md).
+# Finished runs older than this are deleted by `manage.py prune_executions` (docs/OPERATIONS.md),
+# and by the `beat` process every CAMPFIRE_EXECUTION_PRUNE_INTERVAL seconds (0: never).
 CAMPFIRE_EXECUTION_RETENTION_DAYS = env_int("CAMPFIRE_EXECUTION_RETENTION_DAYS", 30, minimum=1)
+CAMPFIRE_EXECUTION_PRUNE_INTERVAL = env_int("CAMPFIRE_EXECUTION_PRUNE_INTERVAL", 86_400, minimum=0)
+CELERY_BEAT_SCHEDULE = {
+    "prune-executions": {
+        "task": "campfire.prune_executions",
+        "schedule": float(CAMPFIRE_EXECUTION_PRUNE_INTERVAL),
+        # a platform worker that was down for days runs one prune, not a backlog of them
+        "options": {"expires": float(CAMPFIRE_EXECUTION_PRUNE_INTERVAL)},
+    },
+} if CAMPFIRE_EXECUTION_PRUNE_INTERVAL else {}
+CELERY_BEAT_SCHEDULE_FILENAME = env_str("CAMPFIRE_BEAT_SCHEDULE_FILE", str(VAR_DIR / "celerybeat-schedule"))
 # The workers' stream settings (docs/EXECUTION.md): the platform appends `queued` events too.
 CAMPFIRE_STREAM_MAXLEN = env_int("CAMPFIRE_STREAM_MAXLEN", 10_000, minimum=100)
 CAMPFIRE_STREAM_TTL = env_int("CAMPFIRE_STREAM_TTL", 86_400, minimum=60)

@@ -46,7 +46,7 @@ def _check_argv(argv: list[str]) -> None:
     assert shutil.which(program, path=f"{BIN}:/usr/bin:/bin") or program == "python", f"{program} is not installed"
     if program == "celery":
         _check_module(argv[argv.index("-A") + 1])
-        assert argv[argv.index("-A") + 2] in ("worker", "inspect")
+        assert argv[argv.index("-A") + 2] in ("worker", "inspect", "beat")
     elif program == "python" and argv[1] == "-m":
         _check_module(argv[2])
         if argv[2] == "uvicorn":
@@ -56,9 +56,25 @@ def _check_argv(argv: list[str]) -> None:
 
 
 def test_compose_has_every_service_with_a_health_check():
-    assert set(SERVICES) == {"postgres", "redis", "web", "platform", "cpu", "gpu"}
+    assert set(SERVICES) == {"postgres", "redis", "web", "platform", "beat", "cpu", "gpu"}
     for name, service in SERVICES.items():
+        if name == "beat":      # celery beat answers no probe: its process is its health (restarted if it exits)
+            assert "healthcheck" not in service and service["restart"] == "unless-stopped"
+            continue
         assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
+
+
+def test_beat_schedules_the_prune_on_the_platform_queue_into_a_writable_file():
+    beat = SERVICES["beat"]
+    assert beat["environment"]["CAMPFIRE_BEAT_SCHEDULE_FILE"].startswith("/tmp/")
+    assert beat["environment"]["DATABASE_URL"] == SERVICES["platform"]["environment"]["DATABASE_URL"]
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["prune-executions"]
+    assert entry["schedule"] == settings.CAMPFIRE_EXECUTION_PRUNE_INTERVAL == 86_400
+    from campfire.celery import app
+
+    assert app.amqp.router.route({}, entry["task"])["queue"].name == settings.CELERY_TASK_DEFAULT_QUEUE
 
 
 def test_gpu_worker_reserves_an_nvidia_device_and_uses_cuda():
@@ -80,12 +96,14 @@ def test_execution_workers_get_no_database_or_secret_key():
         assert "DATABASE_URL" not in env and "SECRET_KEY" not in env and env["REDIS_URL"]
 
 
-@pytest.mark.parametrize("name", ["web", "platform", "cpu", "gpu"])
+@pytest.mark.parametrize("name", ["web", "platform", "beat", "cpu", "gpu"])
 def test_compose_service_commands_exist(name):
     service = SERVICES[name]
     _check_argv(_argv(service["command"]))
     if isinstance(service["command"], str) and "manage.py" in service["command"]:
         _check_argv(shlex.split(service["command"].split("&&")[0].split('"', 1)[1]))
+    if "healthcheck" not in service:
+        return
     test = service["healthcheck"]["test"]
     health = shlex.split(test[1]) if test[0] == "CMD-SHELL" else test[1:]
     _check_argv(health)
@@ -95,7 +113,7 @@ PROCFILE = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().s
 
 
 def test_procfile_has_the_processes_make_run_starts():
-    assert {"web", "platform", "cpu"} <= set(PROCFILE)
+    assert {"web", "platform", "beat", "cpu"} <= set(PROCFILE)
 
 
 @pytest.mark.parametrize("name", sorted(PROCFILE))
