@@ -106,6 +106,9 @@ class Execution(models.Model):
     duration = models.FloatField(null=True, blank=True, help_text="Seconds the cell ran.")
     recorded = models.DateTimeField(null=True, blank=True, help_text="When the final record was stored.")
     outputs_stored = models.BooleanField(default=False, help_text="Its outputs are the ones the cell holds now (one execution per cell).")
+    display_updates = models.JSONField(default=dict, blank=True, help_text=(
+        "The last update this run gave each display id of other cells ({display id: output}): applied again when "
+        "the record of the cell showing that display arrives after this one."))
 
     class Meta:
         ordering = ["-requested"]

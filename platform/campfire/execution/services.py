@@ -300,6 +300,7 @@ def _cell_fields(record: protocol.ExecutionRecord) -> dict:
         "outputs": _stored_form(record.outputs),
         "truncated": bool(record.truncated),
         "execution_count": record.execution_count if isinstance(record.execution_count, int) and record.execution_count >= 0 else None,
+        "display_updates": _display_updates(record.display_updates),
     }
 
 
@@ -334,8 +335,7 @@ def _store_cell_outputs(execution: Execution, record: protocol.ExecutionRecord) 
         return  # a check's outputs are the grader's, never the cell's
     # Records of one notebook's cells are stored one at a time.
     _lock(Notebook.objects.filter(pk=execution.notebook_id))
-    updated = notebook_services.cell_displays_update(notebook_id=execution.notebook_id,
-                                                     updates=_display_updates(record.display_updates))
+    updated = notebook_services.cell_displays_update(notebook_id=execution.notebook_id, updates=execution.display_updates)
     if updated:
         logs.info("record.displays_updated", execution=execution.id, cells=",".join(updated))
     same_cell = Execution.objects.filter(notebook_id=execution.notebook_id, cell_id=execution.cell_id)
@@ -343,12 +343,29 @@ def _store_cell_outputs(execution: Execution, record: protocol.ExecutionRecord) 
     if holder is not None and _is_later(holder, execution):
         logs.info("record.older_than_stored", execution=execution.id, cell=execution.cell_id)
         return
+    displays = _displays(record.displays, len(execution.outputs))
     if notebook_services.cell_outputs_store(notebook_id=execution.notebook_id, cell_id=execution.cell_id,
                                             outputs=execution.outputs, execution_count=execution.execution_count,
-                                            displays=_displays(record.displays, len(execution.outputs))):
+                                            displays=displays):
         same_cell.filter(Q(outputs_stored=True) | Q(pk=execution.pk)).update(
             outputs_stored=Case(When(pk=execution.pk, then=Value(True)), default=Value(False)))
         execution.outputs_stored = True
+        _apply_earlier_recorded_updates(execution, displays)
+
+
+def _apply_earlier_recorded_updates(execution: Execution, displays: dict) -> None:
+    """Records of two cells can be stored out of order: a later run's updates to this run's displays
+    that were recorded first are applied now, in the order the kernel ran them (this cell only: other
+    cells got them when they were recorded)."""
+    if not any(displays.values()) or not execution.seq:
+        return
+    later = (Execution.objects.filter(session_id=execution.session_id, kind=Kind.CELL, seq__gt=execution.seq)
+             .exclude(display_updates={}).exclude(pk=execution.pk).order_by("seq").values_list("display_updates", flat=True))
+    for updates in later:
+        mine = {key: value for key, value in updates.items() if displays.get(key)}
+        if mine and notebook_services.cell_displays_update(notebook_id=execution.notebook_id, updates=mine,
+                                                           cell_id=execution.cell_id):
+            logs.info("record.displays_updated_late", execution=execution.id, cell=execution.cell_id)
 
 
 # What follows the record of an execution of a given kind, registered by the app that owns the

@@ -172,15 +172,17 @@ def cell_outputs_store(*, notebook_id, cell_id: str, outputs: list, execution_co
     return True
 
 
-def cell_displays_update(*, notebook_id, updates: dict[str, dict]) -> list[str]:
+def cell_displays_update(*, notebook_id, updates: dict[str, dict], cell_id: str | None = None) -> list[str]:
     """Apply a run's update_display_data for displays that other cells' stored outputs show (as a
     Jupyter front end updates the earlier cell in place): each output shown with that display id
-    takes the update's data and metadata. `updates`: {display id: display_data output}. The caller
-    holds the notebook's lock. Returns the ids of the cells changed."""
+    takes the update's data and metadata. `updates`: {display id: display_data output}; `cell_id`
+    limits it to one cell. The caller holds the notebook's lock. Returns the ids of the cells changed."""
     changed = []
     if not updates:
         return changed
     rows = CellOutput.objects.filter(notebook_id=notebook_id, displays__has_any_keys=list(updates))
+    if cell_id is not None:
+        rows = rows.filter(cell_id=cell_id)
     for row in rows.select_for_update(no_key=True):
         outputs, hit = list(row.outputs), False
         for display_id, update in updates.items():

@@ -146,6 +146,34 @@ def test_a_later_cells_display_update_changes_the_earlier_cells_stored_output(al
     assert stored(nb, "b") == ([], 1)
 
 
+def test_a_display_update_recorded_before_the_displays_own_record_is_applied_when_it_arrives(alice):
+    # the kernel ran a (shows d1), b (updates d1 to 50%), c (shows its own d1 afresh), d (updates d1 to 100%);
+    # the records arrive b, d, c, a: a gets b's then d's update, c keeps d's, and nothing goes backwards
+    nb = notebook_services.notebook_create(owner=alice, title="Displays", cells=[
+        {"id": c, "cell_type": "code", "source": ""} for c in "abcd"])
+    session = services.kernel_session_get_or_create(notebook=nb, user=alice)
+    run = {c: Execution.objects.create(notebook=nb, session=session, user=alice, cell_id=c, code="") for c in "abcd"}
+    update = lambda text: {**_display(text), "transient": {"display_id": "d1"}}  # noqa: E731
+    services.execution_record(payload=record(run["b"], seq=2, outputs=[], display_updates={"d1": update("50%")}))
+    services.execution_record(payload=record(run["d"], seq=4, outputs=[], display_updates={"d1": update("100%")}))
+    assert Execution.objects.get(pk=run["d"].pk).display_updates == {"d1": _display("100%")}
+    services.execution_record(payload=record(run["c"], seq=3, outputs=[_display("fresh")], displays={"d1": [0]}))
+    assert stored(nb, "c")[0] == [_display("100%")]
+    services.execution_record(payload=record(run["a"], seq=1, outputs=[OUT, _display("0%")], displays={"d1": [1]}))
+    assert stored(nb, "a")[0] == [OUT, _display("100%")]
+    assert stored(nb, "c")[0] == [_display("100%")]
+
+
+def test_an_update_recorded_earlier_but_run_before_the_display_is_not_applied(alice):
+    nb = notebook_services.notebook_create(owner=alice, title="Displays", cells=[
+        {"id": c, "cell_type": "code", "source": ""} for c in "ab"])
+    session = services.kernel_session_get_or_create(notebook=nb, user=alice)
+    run_a, run_b = (Execution.objects.create(notebook=nb, session=session, user=alice, cell_id=c, code="") for c in "ab")
+    services.execution_record(payload=record(run_a, seq=1, outputs=[], display_updates={"d1": _display("old")}))
+    services.execution_record(payload=record(run_b, seq=2, outputs=[_display("new")], displays={"d1": [0]}))
+    assert stored(nb, "b")[0] == [_display("new")]
+
+
 @pytest.mark.parametrize("updates", [{"d1": "text"}, {"d1": {"data": "x"}}, {"": _display("x")}, {"d1": {"data": {}, "metadata": []}},
                                      {"x" * 201: _display("x")}])
 def test_malformed_display_updates_change_nothing(alice, updates):
