@@ -62,16 +62,20 @@ def _kernels(fn, n, rows):
     return prof.key_averages().table(sort_by="cuda_time_total", row_limit=rows, max_name_column_width=70)
 
 
-def _per_call_us(fn, sync, n=2000):
+def _per_call_us(fn, sync, n=2000, each=False):
+    """Microseconds per call over ``n`` calls: the host's rate (``each`` False: the GPU may lag behind until
+    the end, so a call whose kernel outlasts its launch shows the GPU's rate instead) or with a
+    synchronisation after every call (``each``: launch plus kernel plus the wait)."""
     for _ in range(50):
         fn()
     sync()
     t0 = time.perf_counter()
     for _ in range(n):
         fn()
-    elapsed = time.perf_counter() - t0
+        if each:
+            sync()
     sync()
-    return elapsed / n * 1e6
+    return (time.perf_counter() - t0) / n * 1e6
 
 
 def call_costs():
@@ -101,15 +105,16 @@ def call_costs():
     ]
     import cupy.cublas
     print("\n######## host cost per call (us)")
-    print(f"{'call':42}{'CuPy':>8}{'torch':>8}")
+    print(f"{'call':42}{'CuPy':>8}{'torch':>8}{'CuPy, synced each':>19}{'torch, synced each':>20}")
     for name, c, t in rows:
         try:
-            ct = _per_call_us(c, c_sync)
-            tt = _per_call_us(t, t_sync) if t else float("nan")
+            costs = [_per_call_us(c, c_sync), _per_call_us(t, t_sync) if t else float("nan"),
+                     _per_call_us(c, c_sync, 500, each=True),
+                     _per_call_us(t, t_sync, 500, each=True) if t else float("nan")]
         except Exception as e:            # a call this CuPy lacks must not hide the other rows
             print(f"{name:42}  {type(e).__name__}: {e}", flush=True)
             continue
-        print(f"{name:42}{ct:8.1f}{tt:8.1f}", flush=True)
+        print(f"{name:42}{costs[0]:8.1f}{costs[1]:8.1f}{costs[2]:19.1f}{costs[3]:20.1f}", flush=True)
     print("cupy.cublas.gemm against cupy.matmul, max difference:",
           float(abs(cupy.cublas.gemm("N", "N", ca, cb) - cupy.matmul(ca, cb)).max()))
 
