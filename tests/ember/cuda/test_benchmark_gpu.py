@@ -41,3 +41,24 @@ def test_every_workload_runs_and_the_table_reports_it(bench):
     assert len(text.splitlines()) == 6 and "n/a (CuPy has no cuDNN)" in text
     json.dumps(results, default=float)
     assert ember.cuda.fused_enabled() and ember.cuda.conv_algorithm() == "auto"      # settings restored
+
+
+def test_the_profile_script_runs_every_workload(gpu, monkeypatch, capsys):
+    # benchmarks/ember_gpu_profile.py on the fake GPU: PyTorch on the CPU stands in for CUDA (its profiler then
+    # records CPU ops instead of kernels); --calls needs CuPy on a real GPU and is not run here
+    if gpu != "fake":
+        pytest.skip("on a GPU the script itself is the check")
+    from benchmarks import ember_gpu, ember_gpu_profile
+    from torch.profiler import ProfilerActivity
+    for name, value in (("TORCH_DEVICE", "cpu"), ("ADAM_WIDTH", 32), ("MLP_BATCHES", {"mlp8192": 16}),
+                        ("CNN_BATCH", 2)):
+        monkeypatch.setattr(ember_gpu, name, value)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda: None)
+    monkeypatch.setattr(ember_gpu_profile, "ProfilerActivity", type("A", (), {"CUDA": ProfilerActivity.CPU}))
+    torch.set_num_threads(1)
+    assert ember_gpu_profile.main(["--only", "mlp8192,adam,cnn", "--steps", "2", "--rows", "4"]) == 0
+    out = capsys.readouterr().out
+    for key in ("mlp8192", "adam", "cnn"):
+        assert f"######## {key}: synchronised step ember" in out and f"--- {key} ember ops" in out
+    assert "Optimizer.step#Adam.step" in out and "ember::max_pool2d" in out
