@@ -6,9 +6,9 @@ from ..autograd.grad_mode import state as grad_state
 from ..backend import check_same_device, cpu, cuda_backend, device_of, to_host, writeable, xp_of
 from .._tensor import Tensor, edge, make, make_view
 
-__all__ = ["sum_to", "column_sums", "broadcastable_to", "check_broadcast", "norm_dim", "norm_dims", "operands", "as_tensor_arg",
-           "new_node", "record", "grad_state", "Tensor", "edge", "make", "make_view", "save_versions", "xp_of",
-           "writeable", "cuda_backend", "device_of", "to_host", "is_array", "as_strided", "reshape_view"]
+__all__ = ["sum_to", "column_sums", "broadcastable_to", "check_broadcast", "norm_dim", "norm_dims", "operands",
+           "as_tensor_arg", "new_node", "record", "grad_state", "Tensor", "edge", "make", "make_view", "save_versions",
+           "xp_of", "writeable", "cuda_backend", "device_of", "to_host", "is_array", "as_strided", "reshape_view"]
 
 _new = object.__new__
 _sum_axes_cache = {}
