@@ -62,11 +62,14 @@ class _Cell:
     def resync(self) -> None:
         """After a pause, send the cell's final outputs once: a clear, then each output."""
         if self.budget.paused:
-            self.emit(EV_CLEAR, {"wait": False})
-            for output in self.outputs.with_display_ids():
-                self.emit(output["output_type"], output)
-            for display_id, output in self.foreign.items():       # sent live or not: the last one
-                self.emit(EV_UPDATE_DISPLAY, with_display_id(output, display_id))
+            self._snapshot()
+
+    def _snapshot(self) -> None:
+        self.emit(EV_CLEAR, {"wait": False})
+        for output in self.outputs.with_display_ids():
+            self.emit(output["output_type"], output)
+        for display_id, output in self.foreign.items():       # sent live or not: the last one
+            self.emit(EV_UPDATE_DISPLAY, with_display_id(output, display_id))
 
     def started(self) -> None:
         if not self.started_sent:
@@ -109,6 +112,8 @@ class _Cell:
         if notice is not None:
             self.outputs.append(notice)
             self.send(EV_STREAM, notice)
+        if self.budget.snapshot_due(self.outputs.kept):
+            self._snapshot()
 
 
 def run_cell(kernel: Kernel, code: str, *, emit: Emit, timeout: float, output_limit: int,

@@ -60,11 +60,14 @@ class _StreamingClient(NotebookClient):
     def _cell_ends(self, cell, cell_index: int, execute_reply) -> None:
         status = OK if (execute_reply or {}).get("content", {}).get("status") == "ok" else ERROR
         if self.budget.paused:          # live output paused: send the final outputs once
-            self.emit(EV_CLEAR, cell_id(cell, cell_index), {"wait": False})
-            for output in cell.outputs:
-                self.emit(output["output_type"], cell_id(cell, cell_index), dict(output))
+            self._snapshot(cell, cell_index)
         self.emit(EV_FINISHED, cell_id(cell, cell_index), {
             "status": status, "execution_count": cell.get("execution_count"), "scope": "cell"})
+
+    def _snapshot(self, cell, cell_index: int) -> None:
+        self.emit(EV_CLEAR, cell_id(cell, cell_index), {"wait": False})
+        for output in cell.outputs:
+            self.emit(output["output_type"], cell_id(cell, cell_index), dict(output))
 
     def _send(self, kind: str, cell, cell_index: int, output: dict) -> None:
         send_live(self.budget, lambda k, data: self.emit(k, cell_id(cell, cell_index), data), kind, output)
@@ -93,6 +96,8 @@ class _StreamingClient(NotebookClient):
             cell.outputs.append(nbformat.from_dict(notice))
             self.sizes.append(notice)
             self._send(EV_STREAM, cell, cell_index, notice)
+        if self.budget.snapshot_due(self.sizes.kept):     # paused: the latest outputs now and then
+            self._snapshot(cell, cell_index)
         return result
 
 

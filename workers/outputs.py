@@ -8,12 +8,15 @@ that display id; consecutive stream outputs of the same name are merged as Jupyt
 from __future__ import annotations
 
 import json
+import time
 
 from nbformat.v4 import output_from_msg
 
 OUTPUT_MSGS = ("stream", "display_data", "execute_result", "error", "update_display_data")
 ERROR_LIMIT = 100_000  # an error output always gets through, but not an unbounded one
 LIVE_FACTOR = 10       # bytes a cell may send live, as a multiple of what it may keep
+SNAPSHOT_EVERY = 5.0   # while live output is paused: seconds at least between two snapshots of the cell
+SNAPSHOT_RATE = 100_000  # ... and at most about this many bytes of snapshots a second
 
 
 def human_bytes(n: int) -> str:
@@ -51,9 +54,10 @@ class OutputBudget:
     display update gives back what it replaces, so a loop that redraws a figure or a status line
     never reaches it; past it output is cut (a stream to the byte) and the user told once; error
     outputs always pass, bounded. `live_limit` (LIVE_FACTOR x `limit`) caps the bytes sent to the
-    page while the cell runs, where every redraw counts: past it live output pauses and the cell's
-    final outputs are sent once when it ends (the runner's `resync`), so a redraw loop can neither
-    flood the event stream nor lose its last frame."""
+    page while the cell runs, where every redraw counts: past it live output pauses, a snapshot of
+    what the cell keeps goes out now and then (`snapshot_due`), and the cell's final outputs are sent
+    once when it ends (the runner's `resync`), so a redraw loop can neither flood the event stream
+    nor lose its last frame, and its page still moves."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -61,6 +65,7 @@ class OutputBudget:
         self.forwarded = 0
         self.truncated = False
         self.paused = False
+        self._snapshot_at = 0.0
 
     def admit(self, output: dict, kept: int) -> tuple[dict | None, dict | None]:
         """(what to keep of `output` or None, the one-time truncation notice or None), given the
@@ -88,9 +93,22 @@ class OutputBudget:
             self.forwarded += size
             return True, None
         self.paused = True
+        self._snapshot_at = time.monotonic()
         text = (f"\nlive output paused: this cell sent more than {human_bytes(self.live_limit)} to the "
-                f"page; its final output appears when it finishes\n")
+                f"page; it shows its latest output every few seconds, and all of it when it finishes\n")
         return False, {"output_type": "stream", "name": "stderr", "text": text}
+
+    def snapshot_due(self, kept: int, now: float | None = None) -> bool:
+        """While paused, whether to send the cell's outputs again now (a clear, then each output):
+        at most every SNAPSHOT_EVERY seconds, and as bytes go no faster than SNAPSHOT_RATE. The
+        event stream then also holds a recent frame if the worker dies before the final resync."""
+        if not self.paused:
+            return False
+        now = time.monotonic() if now is None else now
+        if now - self._snapshot_at < max(SNAPSHOT_EVERY, kept / SNAPSHOT_RATE):
+            return False
+        self._snapshot_at = now
+        return True
 
     def notice(self) -> dict:
         text = f"\noutput truncated: the cell printed more than {human_bytes(self.limit)}\n"

@@ -235,6 +235,29 @@ def test_past_the_live_limit_output_pauses_and_the_final_frame_is_sent_at_the_en
     assert events[-2]["data"]["text"] == "done\n"
 
 
+def test_a_paused_cell_still_shows_a_snapshot_every_few_seconds(stack, session):
+    # past the live limit quickly, then frames for ~7 s more: at least one snapshot (a clear and the
+    # frame of that moment) between the pause notice and the final resync
+    code = ("import time\n"
+            "from IPython.display import display, clear_output\n"
+            "for i in range(260):\n"
+            "    clear_output(wait=True)\n"
+            "    display(f'{i:03d} ' + 'x' * 1000)\n"
+            "    if i > 200:\n"
+            "        time.sleep(0.12)\n")
+    execution = stack.run(session, code, limits={"output_bytes": 20_000})
+    assert stack.finished(session, execution, timeout=60)["data"]["status"] == "ok"
+    events = stack.of(session, execution)
+    paused = next(i for i, e in enumerate(events) if e["type"] == "stream" and "live output paused" in e["data"]["text"])
+    after = events[paused + 1:]
+    clears = [i for i, e in enumerate(after) if e["type"] == "clear_output"]
+    assert len(clears) >= 2, [e["type"] for e in after]                   # snapshot(s), then the final resync
+    snapshot = after[clears[0] + 1]["data"]["data"]["text/plain"]
+    assert snapshot[:4] != "'259" and int(snapshot[1:4]) > 200           # a frame from the middle
+    assert after[-2]["data"]["data"]["text/plain"].startswith("'259 ") and after[-1]["type"] == "finished"
+    assert len(after) < 20                                                 # snapshots, not every frame
+
+
 def test_killed_kernel_is_reported_and_the_next_run_gets_a_fresh_one(stack, session):
     stack.finished(session, stack.run(session, "kept = 1"))
     execution = stack.run(session, "import os\nos.kill(os.getpid(), 9)")

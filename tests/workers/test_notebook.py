@@ -99,3 +99,24 @@ def test_a_redraw_loop_streams_its_clears_and_pauses_past_the_live_limit(stack):
     record = stack.records(execution)[0]
     assert [o["data"]["text/plain"][:5] for o in record["cells"][0]["outputs"]] == ["'299 "]
     assert record["cells"][1]["outputs"][0]["text"] == "next cell\n"
+
+
+def test_a_paused_cell_of_a_notebook_run_still_shows_a_snapshot_every_few_seconds(stack):
+    session = f"nb-{uuid.uuid4().hex[:8]}"
+    nb = new_notebook(cells=[new_code_cell(
+        "import time\n"
+        "from IPython.display import display, clear_output\n"
+        "for i in range(260):\n"
+        "    clear_output(wait=True)\n"
+        "    display(f'{i:03d} ' + 'x' * 1000)\n"
+        "    if i > 200:\n"
+        "        time.sleep(0.12)")])
+    execution = run_notebook(stack, session, nb, Limits(output_bytes=20_000))
+    assert notebook_end(stack, session, execution)["data"]["status"] == "ok"
+    events = [e for e in stack.of(session, execution) if e["cell"] == nb.cells[0]["id"]]
+    paused = next(i for i, e in enumerate(events) if e["type"] == "stream" and "live output paused" in e["data"]["text"])
+    after = events[paused + 1:]
+    clears = [i for i, e in enumerate(after) if e["type"] == "clear_output"]
+    assert len(clears) >= 2 and len(after) < 20, [e["type"] for e in after]
+    assert 200 < int(after[clears[0] + 1]["data"]["data"]["text/plain"][1:4]) < 259
+    assert after[-2]["data"]["data"]["text/plain"].startswith("'259 ") and after[-1]["type"] == "finished"

@@ -91,6 +91,22 @@ def test_past_the_live_limit_output_pauses_once_and_the_cell_keeps_its_last_fram
     assert cell.outputs == [last]
 
 
+def test_while_paused_snapshots_go_out_every_few_seconds_and_no_faster_than_the_byte_rate():
+    from workers import outputs
+    budget = OutputBudget(1000)
+    assert budget.snapshot_due(0, now=1e9) is False               # not paused: every output goes live
+    budget.forwarded = budget.live_limit
+    assert budget.live(display("x"))[1] is not None and budget.paused
+    start = budget._snapshot_at
+    every = outputs.SNAPSHOT_EVERY
+    assert budget.snapshot_due(100, now=start + every - 0.1) is False
+    assert budget.snapshot_due(100, now=start + every) is True
+    assert budget.snapshot_due(100, now=start + every + 1) is False      # the clock restarts at each one
+    big = int(outputs.SNAPSHOT_RATE * every * 3)                          # 3 x the bytes: 3 x the wait
+    assert budget.snapshot_due(big, now=start + 2 * every + 0.1) is False
+    assert budget.snapshot_due(big, now=start + every + 3 * every) is True
+
+
 def test_kept_bytes_follow_merges_clears_and_display_updates():
     cell = CellOutputs()
     cell.append(stream("abc"))
