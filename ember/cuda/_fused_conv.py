@@ -2,8 +2,9 @@
 and older: CuPy 14 removed cuDNN). The im2col path (groups == 1) lays columns out as (C*kh*kw, N*OH*OW) with
 one kernel, so the forward and both gradients are single plain GEMMs plus one layout kernel each, and col2im is
 one gathering kernel; grouped convolutions take ember's generic array code (batched GEMMs), whose input
-gradient also uses a one-launch col2im kernel. ``EMBER_CONV`` (``auto``, ``im2col``, ``cudnn``; read at import) or ``set_conv_algorithm`` chooses;
-``auto`` takes cuDNN when present. The GPU check times both where both exist.
+gradient also uses a one-launch col2im kernel. ``EMBER_CONV`` (``auto``, ``im2col``, ``cudnn``; read at
+import) or ``set_conv_algorithm`` chooses; ``auto`` takes cuDNN when present. The GPU check times both where
+both exist.
 """
 import os
 

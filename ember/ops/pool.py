@@ -126,17 +126,15 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     k, s, p, d, o = _geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     kw, (ph, pw) = k[1], p
     xp = xp_of(x)
+    padded = _padded_shape(x.shape, ph, pw, k, s, d, o)
+    direct = s == k and d == (1, 1) and padded == x.shape[2:]
     fused = lookup("max_pool2d", x)        # on a GPU: one kernel (ember/cuda/_fused_pool.py)
     found = fused(xp, x, k, s, p, d, o) if fused is not None else None
     if found is not None:
         best, arg = found
-        padded = _padded_shape(x.shape, ph, pw, k, s, d, o)
-        direct = s == k and d == (1, 1) and padded == x.shape[2:]
     else:
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         xpad = _padded(x, ph, pw, k, s, d, o, fill)
-        padded = xpad.shape[2:]
-        direct = s == k and d == (1, 1) and xpad is x
         win = _window_stack(x, xpad, k, s, d, o, direct)
         best = win.max(axis=0)
         hit = win == best

@@ -22,3 +22,13 @@ template <typename T> __device__ __forceinline__ T ember_max(T a, T b) { return 
 #define EMBER_FOR(i, n) \
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
          i += (long long)blockDim.x * gridDim.x)
+
+// Gathering kernels (col2im, the max-pooling gradient) ask, for an input position `h` and a window tap `a`,
+// which window covers it: the output index along that axis, or -1 when none does (with padding `pad`,
+// stride `s`, dilation `d` and `n_out` windows, h + pad - a * d must be a non-negative multiple of s below
+// s * n_out).
+__device__ __forceinline__ long long ember_window(long long h, long long pad, long long a, long long d, long long s,
+                                                  long long n_out) {
+    const long long hp = h + pad - a * d;
+    return (hp < 0 || hp % s != 0 || hp / s >= n_out) ? -1 : hp / s;
+}

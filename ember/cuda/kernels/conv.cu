@@ -11,12 +11,11 @@ __global__ void col2im(const T* gc, T* gx, long long NC, long long H, long long 
         const T* g = gc + nc * kh * kw * OH * OW;
         T acc = (T)0;
         for (long long a = 0; a < kh; ++a) {
-            const long long hp = h + pt - a * dh;           // = oh * sh for the windows that cover this row
-            if (hp < 0 || hp % sh != 0 || hp / sh >= OH) continue;
+            const long long oh = ember_window(h, pt, a, dh, sh, OH);
+            if (oh < 0) continue;
             for (long long b = 0; b < kw; ++b) {
-                const long long wp = w + pl - b * dw;
-                if (wp < 0 || wp % sw != 0 || wp / sw >= OW) continue;
-                acc += g[((a * kw + b) * OH + hp / sh) * OW + wp / sw];
+                const long long ow = ember_window(w, pl, b, dw, sw, OW);
+                if (ow >= 0) acc += g[((a * kw + b) * OH + oh) * OW + ow];
             }
         }
         gx[i] = acc;
@@ -70,12 +69,11 @@ __global__ void col2im_knp(const T* gcols, T* gx, long long N, long long C, long
         const long long w = i % W, h = (i / W) % H, c = (i / (H * W)) % C, n = i / (C * H * W);
         T acc = (T)0;
         for (long long a = 0; a < kh; ++a) {
-            const long long hp = h + pt - a * dh;
-            if (hp < 0 || hp % sh != 0 || hp / sh >= OH) continue;
+            const long long oh = ember_window(h, pt, a, dh, sh, OH);
+            if (oh < 0) continue;
             for (long long b = 0; b < kw; ++b) {
-                const long long wp = w + pl - b * dw;
-                if (wp < 0 || wp % sw != 0 || wp / sw >= OW) continue;
-                acc += gcols[((c * kh + a) * kw + b) * NP + n * P + (hp / sh) * OW + wp / sw];
+                const long long ow = ember_window(w, pl, b, dw, sw, OW);
+                if (ow >= 0) acc += gcols[((c * kh + a) * kw + b) * NP + n * P + oh * OW + ow];
             }
         }
         gx[i] = acc;

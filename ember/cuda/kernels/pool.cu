@@ -42,13 +42,11 @@ __global__ void max_pool_backward(const T* g, const int* arg, T* gx, long long N
         const long long base = plane * OH * OW;
         T total = (T)0;
         for (int i = 0; i < kh; ++i) {
-            const long long rr = r + ph - (long long)i * dh;          // = oh * sh for a window that covers r
-            if (rr < 0 || rr % sh != 0 || rr / sh >= OH) continue;
+            const long long oh = ember_window(r, ph, i, dh, sh, OH);
+            if (oh < 0) continue;
             for (int j = 0; j < kw; ++j) {
-                const long long cc = c + pw - (long long)j * dw;
-                if (cc < 0 || cc % sw != 0 || cc / sw >= OW) continue;
-                const long long o = base + (rr / sh) * OW + cc / sw;
-                if (arg[o] == i * kw + j) total += g[o];
+                const long long ow = ember_window(c, pw, j, dw, sw, OW);
+                if (ow >= 0 && arg[base + oh * OW + ow] == i * kw + j) total += g[base + oh * OW + ow];
             }
         }
         gx[e] = total;

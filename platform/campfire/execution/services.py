@@ -71,9 +71,9 @@ def _lock(queryset) -> None:
     FOR NO KEY UPDATE: it excludes another _lock of the row but not the FOR KEY SHARE that a
     foreign-key check takes. With FOR UPDATE a run request (user row locked, inserting runs of a
     notebook) and a record (notebook row locked) deadlocked at COMMIT, each one's deferred
-    foreign-key checks waiting on the other's lock (test_lock_order.py). SQLite has no row locks: its transactions take the database's
-    write lock up front (settings: transaction_mode IMMEDIATE), which already makes writers take
-    turns, so the query is skipped there."""
+    foreign-key checks waiting on the other's lock (test_lock_order.py). SQLite has no row locks:
+    its transactions take the database's write lock up front (settings: transaction_mode
+    IMMEDIATE), which already makes writers take turns, so the query is skipped there."""
     if connection.features.has_select_for_update:
         queryset.select_for_update(no_key=connection.features.has_select_for_no_key_update).values("pk").first()
 
@@ -360,7 +360,7 @@ def _apply_earlier_recorded_updates(execution: Execution, displays: dict) -> Non
     if not any(displays.values()) or not execution.seq:
         return
     later = (Execution.objects.filter(session_id=execution.session_id, kind=Kind.CELL, seq__gt=execution.seq)
-             .exclude(display_updates={}).exclude(pk=execution.pk).order_by("seq").values_list("display_updates", flat=True))
+             .exclude(display_updates={}).order_by("seq").values_list("display_updates", flat=True))
     for updates in later:
         mine = {key: value for key, value in updates.items() if displays.get(key)}
         if mine and notebook_services.cell_displays_update(notebook_id=execution.notebook_id, updates=mine,
