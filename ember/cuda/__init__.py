@@ -151,9 +151,12 @@ def memory_reserved(device=None):
 
 
 def empty_cache():
-    """Return cached, unused blocks of CuPy's pools to the driver (no-op without a GPU)."""
+    """Return cached, unused blocks of CuPy's pools to the driver (no-op without a GPU), after dropping the small
+    arrays ember keeps between calls (a bias gradient's ones vector)."""
     b = _backend.cuda_loaded()
     if b is not None:
+        from ..ops._util import drop_cached_arrays
+        drop_cached_arrays()
         b.empty_cache()
 
 

@@ -34,3 +34,22 @@ def test_empty_and_scalar_shaped_reductions(gpu):
     b = ember.tensor([[2.0]], device="cuda", requires_grad=True)
     (ember.ones(2048, 3, device="cuda") * b).sum().backward()
     assert host(b.grad).tolist() == [[6144.0]]
+
+
+def test_the_ones_vector_is_made_once_per_shape_and_freed_by_empty_cache(gpu):
+    from ember.ops import _util
+    ember.cuda.empty_cache()
+    x = ember.ones(2048, 4, device="cuda")
+    b = ember.zeros(4, device="cuda", requires_grad=True)
+    (x + b).sum().backward()
+    (ones,) = _util._ones_cache.values()
+    held = ember.cuda.memory_allocated()
+    for _ in range(2):
+        b.grad = None
+        (x * 2 + b).sum().backward()
+        assert host(b.grad).tolist() == [2048.0] * 4
+    assert list(_util._ones_cache.values()) == [ones]       # the same array, not a new one per call
+    del ones
+    ember.cuda.empty_cache()
+    assert _util._ones_cache == {}
+    assert ember.cuda.memory_allocated() <= held - 2048 * 4
