@@ -7,8 +7,9 @@ from ..backend import check_same_device, cpu, cuda_backend, device_of, to_host, 
 from .._tensor import Tensor, edge, make, make_view
 
 __all__ = ["sum_to", "column_sums", "drop_cached_arrays", "broadcastable_to", "check_broadcast", "norm_dim",
-           "norm_dims", "operands", "as_tensor_arg", "new_node", "record", "grad_state", "Tensor", "edge", "make", "make_view", "save_versions",
-           "xp_of", "writeable", "cuda_backend", "device_of", "to_host", "is_array", "as_strided", "reshape_view"]
+           "norm_dims", "operands", "as_tensor_arg", "new_node", "record", "grad_state", "Tensor", "edge", "make",
+           "make_view", "save_versions", "xp_of", "writeable", "cuda_backend", "device_of", "to_host", "is_array",
+           "as_strided", "reshape_view"]
 
 _new = object.__new__
 _sum_axes_cache = {}
