@@ -260,9 +260,10 @@ class LiveStack:
         except ValueError:
             return status, raw.decode(errors="replace")
 
-    def ws(self, notebook_id: str, token: str | None = None, after: str | None = None, origin: str | None = None, cookie: str | None = None):
-        """A WebSocket on the notebook's events; raises websockets' InvalidStatus if refused."""
-        url = f"ws://127.0.0.1:{self.port}/ws/notebooks/{notebook_id}/" + (f"?after={after}" if after else "")
+    def ws(self, notebook_id: str, token: str | None = None, after: str | None = None, origin: str | None = None, cookie: str | None = None,
+           route: str = "notebooks"):
+        """A WebSocket on the notebook's events (route "runs": a clean run's, by its id); raises websockets' InvalidStatus if refused."""
+        url = f"ws://127.0.0.1:{self.port}/ws/{route}/{notebook_id}/" + (f"?after={after}" if after else "")
         headers = {}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -338,6 +339,12 @@ class Live:
 
     def listen(self, nb: dict, after: str | None = None) -> Listener:
         listener = Listener(self.stack.ws(nb["id"], self.token, after=after))
+        listener.until(lambda ms: any(m["type"] == "caught_up" for m in ms), timeout=10)
+        return listener
+
+    def listen_run(self, execution: str) -> Listener:
+        """The events of a clean (whole-notebook) run, from its start."""
+        listener = Listener(self.stack.ws(execution, self.token, after="0-0", route="runs"))
         listener.until(lambda ms: any(m["type"] == "caught_up" for m in ms), timeout=10)
         return listener
 

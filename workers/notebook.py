@@ -19,7 +19,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 from . import logs
 from .kernel import KernelStartError
 from .outputs import OUTPUT_MSGS, CellOutputs, OutputBudget, gate, send_live, with_display_id
-from .protocol import (EV_CLEAR, EV_FINISHED, EV_STARTED, EV_STREAM, ERROR, KERNEL_DIED,
+from .protocol import (EV_CLEAR, EV_FINISHED, EV_STARTED, EV_STREAM, ERROR, INTERRUPTED, KERNEL_DIED,
                        LOST, OK, TIMED_OUT, NotebookRecord, NotebookRequest)
 from .reporting import iso, utc_now
 
@@ -27,6 +27,10 @@ log = logs.get("notebook")
 
 
 class NotebookTimeout(Exception):
+    pass
+
+
+class NotebookCancelled(Exception):
     pass
 
 
@@ -38,11 +42,14 @@ class _StreamingClient(NotebookClient):
     """nbclient, plus: every output is capped and published the moment it arrives (cell runs'
     rules: `workers.outputs.OutputBudget`); nbclient's own cell outputs stay what is recorded."""
 
-    def __init__(self, nb, km, *, emit, output_limit: int, deadline: float, **kw) -> None:
+    def __init__(self, nb, km, *, emit, output_limit: int, deadline: float, cancelled: threading.Event,
+                 **kw) -> None:
         super().__init__(nb, km=km, **kw)
         self.emit = emit
         self.output_limit = output_limit
         self.deadline = deadline
+        self.cancelled = cancelled
+        self.running: int | None = None     # the index of a cell that started and did not end ok
         self._new_cell()
         self.on_cell_execute = self._cell_starts
         self.on_cell_executed = self._cell_ends
@@ -52,13 +59,18 @@ class _StreamingClient(NotebookClient):
         self.sizes = CellOutputs()      # mirrors the cell's outputs for the bytes it keeps
 
     def _cell_starts(self, cell, cell_index: int) -> None:
+        if self.cancelled.is_set():         # stopped between two cells
+            raise NotebookCancelled()
         if time.monotonic() > self.deadline:
             raise NotebookTimeout()
+        self.running = cell_index
         self._new_cell()
         self.emit(EV_STARTED, cell_id(cell, cell_index), {"execution_count": None})
 
     def _cell_ends(self, cell, cell_index: int, execute_reply) -> None:
         status = OK if (execute_reply or {}).get("content", {}).get("status") == "ok" else ERROR
+        if status == OK:
+            self.running = None
         if self.budget.paused:          # live output paused: send the final outputs once
             self._snapshot(cell, cell_index)
         self.emit(EV_FINISHED, cell_id(cell, cell_index), {
@@ -106,6 +118,7 @@ class NotebookRunner:
         self.rt = runtime
         self._threads: dict[str, threading.Thread] = {}
         self._kernels: dict[str, object] = {}
+        self._cancels: dict[str, threading.Event] = {}
         self._stopping = False
 
     def submit(self, request: NotebookRequest) -> None:
@@ -115,7 +128,30 @@ class NotebookRunner:
         thread = threading.Thread(target=self._run, args=(request,), daemon=True,
                                   name=f"notebook-{request.execution}")
         self._threads[request.execution] = thread
+        self._cancels[request.execution] = threading.Event()
         thread.start()
+
+    def cancel(self, execution: str) -> str:
+        """Stop a run of this worker: interrupt its running cell (the run ends `interrupted`, later cells
+        not run); a cell that ignores the interrupt for `interrupt_grace` seconds has its kernel killed."""
+        cancelled = self._cancels.get(execution)
+        if cancelled is None:
+            log.info("notebook.cancel_not_running", execution=execution)
+            return "not-running"
+        cancelled.set()
+        kernel = self._kernels.get(execution)
+        if kernel is not None:
+            kernel.interrupt()
+            timer = threading.Timer(self.rt.config.interrupt_grace, self._kill_if_running, (execution, kernel))
+            timer.daemon = True
+            timer.start()
+        log.info("notebook.cancel", execution=execution)
+        return "done"
+
+    def _kill_if_running(self, execution: str, kernel) -> None:
+        if self._kernels.get(execution) is kernel:
+            log.warning("notebook.cancel_kill", execution=execution)
+            kernel.kill()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stopping = True
@@ -123,6 +159,10 @@ class NotebookRunner:
             kernel.kill()
         for thread in list(self._threads.values()):
             thread.join(timeout)
+
+    def report_unstarted(self, request: NotebookRequest) -> None:
+        """End a run cancelled before it started (the caller has marked it started)."""
+        self._report(request, INTERRUPTED, None, [], None, None, "cancelled before it started")
 
     def report_lost(self, execution: str, session: str, worker: str, message: str) -> None:
         self.rt.reporter.finish_notebook(NotebookRecord(
@@ -135,6 +175,9 @@ class NotebookRunner:
             if not rt.coord.mark_started(request.execution, rt.worker):
                 log.info("notebook.duplicate_dropped", execution=request.execution)
                 return
+            if rt.redis.exists(rt.ns.execution_cancel(request.execution)):
+                self.report_unstarted(request)
+                return
             kernel = rt.pool.take()
             self._kernels[request.execution] = kernel
             self._execute(request, kernel)
@@ -146,6 +189,7 @@ class NotebookRunner:
         finally:
             self._kernels.pop(request.execution, None)
             self._threads.pop(request.execution, None)
+            self._cancels.pop(request.execution, None)
             if kernel is not None:
                 kernel.shutdown(now=True)
             rt.pool.release()
@@ -168,7 +212,7 @@ class NotebookRunner:
             nb, kernel.manager, timeout=int(max(1, timeout)), interrupt_on_timeout=False,
             allow_errors=False, record_timing=True, startup_timeout=int(
                 config.kernel_start_timeout),
-            deadline=began + config.notebook_timeout,
+            deadline=began + config.notebook_timeout, cancelled=self._cancels[request.execution],
             output_limit=min(request.limits.output_bytes or config.output_limit,
                              config.output_limit),
             emit=lambda kind, cell, data: rt.reporter.event(
@@ -185,14 +229,22 @@ class NotebookRunner:
             status = LOST if self._stopping else KERNEL_DIED
             message = "kernel lost: its worker stopped" if self._stopping else \
                 f"kernel died unexpectedly ({kernel.exit_description()})"
+        except NotebookCancelled:
+            status, message = INTERRUPTED, "cancelled between two cells"
         finally:
             if client.kc is not None:  # nbclient leaves the client of a kernel it does not own
                 client.kc.stop_channels()
+        if status in (ERROR, KERNEL_DIED) and self._cancels[request.execution].is_set():
+            # the interrupt's KeyboardInterrupt, or the kernel killed after the grace (a run that
+            # finished before the cancel arrived keeps its own status)
+            status, message = INTERRUPTED, "cancelled while a cell ran" if status == ERROR else \
+                f"cancelled: the cell ignored the interrupt for {config.interrupt_grace:g} s, so its kernel was killed"
         if error is not None:
             failing = next((i for i, c in enumerate(nb.cells) if any(
                 o.get("output_type") == "error" for o in c.get("outputs", []))), None)
             error["cell"] = cell_id(nb.cells[failing], failing) if failing is not None else None
-        self._report(request, status, nb, _cells(nb), wall, round(time.monotonic() - began, 4),
+        stopped = client.running if status in (INTERRUPTED, TIMED_OUT, KERNEL_DIED, LOST) else None
+        self._report(request, status, nb, _cells(nb, stopped, status), wall, round(time.monotonic() - began, 4),
                      message, error)
 
     def _report(self, request, status, nb, cells, started, duration, message, error=None) -> None:
@@ -203,7 +255,9 @@ class NotebookRunner:
             message=message, error=error))
 
 
-def _cells(nb) -> list[dict]:
+def _cells(nb, stopped: int | None = None, stopped_status: str = "") -> list[dict]:
+    """Each code cell's result; the cell the run stopped in (interrupted, timed out, its kernel gone) gets the
+    run's status, since its outputs alone may show no error."""
     result = []
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -212,6 +266,6 @@ def _cells(nb) -> list[dict]:
         ran = cell.get("execution_count") is not None
         failed = any(o.get("output_type") == "error" for o in outputs)
         result.append({"cell": cell_id(cell, index), "execution_count": cell.get("execution_count"),
-                       "status": ERROR if failed else OK if ran else "not_run",
+                       "status": stopped_status if index == stopped else ERROR if failed else OK if ran else "not_run",
                        "outputs": json.loads(json.dumps(outputs))})
     return result

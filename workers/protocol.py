@@ -19,6 +19,7 @@ TASK_INTERRUPT = "workers.interrupt"
 TASK_RESTART = "workers.restart"
 TASK_SHUTDOWN = "workers.shutdown"
 TASK_RUN_NOTEBOOK = "workers.run_notebook"
+TASK_CANCEL_NOTEBOOK = "workers.cancel_notebook"
 TASK_PING = "workers.ping"
 # Tasks the platform implements; workers send them by name to the platform queue.
 TASK_RECORD_EXECUTION = "campfire.record_execution"
@@ -130,6 +131,9 @@ class Namespace:
 
     def execution_final(self, execution: str) -> str:
         return f"{self.redis_prefix}:exec:{check_id(execution, 'execution')}:final"
+
+    def execution_cancel(self, execution: str) -> str:
+        return f"{self.redis_prefix}:exec:{check_id(execution, 'execution')}:cancel"
 
     @property
     def workers(self) -> str:
@@ -466,6 +470,25 @@ def submit_session_command(redis, send_task: SendTask, task: str, session: str, 
     command.validate()
     send_task(task, args=[command.to_dict()], queue=route_for_session(redis, session, device, ns=ns))
     return command
+
+
+def cancel_notebook_run(redis, send_task: SendTask, execution: str, *,
+                        ns: Namespace | None = None) -> str:
+    """Stop a whole-notebook run: `ended` if it already ended, else `sent` (its worker interrupts the running
+    cell, then kills the kernel after the grace) or `marked` (not started: it ends `interrupted` unrun).
+
+    The marker is set before the starter is read and a worker reads it after marking the start, so a run
+    starting at this moment sees one or the other (or both; a second stop does nothing)."""
+    ns = ns or Namespace.from_env()
+    check_id(execution, "execution")
+    if redis.exists(ns.execution_final(execution)):
+        return "ended"
+    redis.set(ns.execution_cancel(execution), "1", ex=SEQ_TTL)
+    starter = _text(redis.get(ns.execution_start(execution)))
+    if not starter:
+        return "marked"
+    send_task(TASK_CANCEL_NOTEBOOK, args=[{"execution": execution}], queue=ns.worker_queue(starter))
+    return "sent"
 
 
 def set_no_cull(redis, session: str, seconds: int, ns: Namespace | None = None) -> None:

@@ -299,6 +299,11 @@ class WorkerRuntime:
     def accept_notebook(self, request: NotebookRequest) -> str:
         if self.coord.started_by(request.execution) is not None:
             return "duplicate"
+        if self.redis.exists(self.ns.execution_cancel(request.execution)):   # no kernel slot for it
+            if not self.coord.mark_started(request.execution, self.worker):
+                return "duplicate"
+            self.notebooks.report_unstarted(request)
+            return "cancelled"
         self._reserve_slot(request.execution, lambda: None)
         self.notebooks.submit(request)
         return "accepted"

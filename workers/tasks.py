@@ -13,8 +13,8 @@ from celery.exceptions import Reject
 
 from . import logs
 from .celery_app import app, current_runtime
-from .protocol import (TASK_EXECUTE, TASK_INTERRUPT, TASK_PING, TASK_RESTART, TASK_RUN_NOTEBOOK,
-                       TASK_SHUTDOWN, ExecuteRequest, NotebookRequest, ProtocolError,
+from .protocol import (TASK_CANCEL_NOTEBOOK, TASK_EXECUTE, TASK_INTERRUPT, TASK_PING, TASK_RESTART,
+                       TASK_RUN_NOTEBOOK, TASK_SHUTDOWN, ExecuteRequest, NotebookRequest, ProtocolError,
                        SessionCommand, check_id)
 from .runtime import NoCapacity
 
@@ -81,6 +81,17 @@ def shutdown(payload: dict) -> str:
 @app.task(name=TASK_RUN_NOTEBOOK)
 def run_notebook(payload: dict) -> str:
     return _accept(NotebookRequest, payload, lambda r: current_runtime().accept_notebook(r))
+
+
+@app.task(name=TASK_CANCEL_NOTEBOOK)
+def cancel_notebook(payload: dict) -> str:
+    """Sent to the worker that started the run (workers.protocol.cancel_notebook_run)."""
+    try:
+        execution = check_id((payload or {}).get("execution") if isinstance(payload, dict) else None, "execution")
+    except ProtocolError as exc:
+        log.error("task.bad_payload", payload_type="cancel_notebook", error=str(exc))
+        return "rejected"
+    return current_runtime().notebooks.cancel(execution)
 
 
 @app.task(name=TASK_PING)

@@ -14,7 +14,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from campfire.accounts.auth import SIGNED_IN
 from campfire.execution.api import router as execution_router
-from campfire.execution.services import CapReached, ExecutionUnavailable
+from campfire.execution.selectors import execution_detail
+from campfire.execution.services import CapReached, ExecutionUnavailable, RunConflict
 from campfire.notebooks.api import router as notebooks_router
 from campfire.notebooks.exceptions import NotebookImportError, VersionConflict
 from campfire.notebooks.selectors import notebook_detail
@@ -92,6 +93,11 @@ def on_too_big(request, exc):
 @api.exception_handler(VersionConflict)
 def on_conflict(request, exc):
     return _detail(request, str(exc), 409, current=notebook_detail(notebook=exc.current))
+
+
+@api.exception_handler(RunConflict)
+def on_run_conflict(request, exc):
+    return _detail(request, str(exc), 409, execution=execution_detail(execution=exc.execution) if exc.execution else None)
 
 
 @api.exception_handler(CapReached)

@@ -6,7 +6,7 @@ import uuid
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from workers.protocol import TASK_RUN_NOTEBOOK, Limits, NotebookRequest
+from workers.protocol import TASK_RUN_NOTEBOOK, Limits, NotebookRequest, cancel_notebook_run
 
 
 def run_notebook(stack, session: str, nb, limits: Limits | None = None) -> str:
@@ -120,3 +120,62 @@ def test_a_paused_cell_of_a_notebook_run_still_shows_a_snapshot_every_few_second
     assert len(clears) >= 2 and len(after) < 20, [e["type"] for e in after]
     assert 200 < int(after[clears[0] + 1]["data"]["data"]["text/plain"][1:4]) < 259
     assert after[-2]["data"]["data"]["text/plain"].startswith("'259 ") and after[-1]["type"] == "finished"
+
+
+def _cancel(stack, execution: str) -> str:
+    return cancel_notebook_run(stack.redis, stack.app.send_task, execution, ns=stack.ns)
+
+
+def _looping_notebook(prelude: str = ""):
+    return new_notebook(cells=[new_code_cell("print('first')"),
+                               new_code_cell(prelude + "import time\nprint('looping', flush=True)\n"
+                                             "while True:\n    time.sleep(0.05)"),
+                               new_code_cell("print('never')")])
+
+
+def _cancel_when_looping(stack, session, nb) -> str:
+    execution = run_notebook(stack, session, nb)
+    stack.wait_events(session, lambda evs: any(e["type"] == "stream" and "looping" in e["data"]["text"]
+                                               for e in evs))
+    assert _cancel(stack, execution) == "sent"
+    return execution
+
+
+def test_cancelling_a_run_interrupts_its_cell_and_skips_the_rest(stack, session):
+    nb = _looping_notebook()
+    execution = _cancel_when_looping(stack, session, nb)
+    end = notebook_end(stack, session, execution)
+    assert (end["data"]["status"], end["data"]["message"]) == ("interrupted", "cancelled while a cell ran")
+    record = stack.records(execution)[0]
+    assert record["status"] == "interrupted"
+    assert [c["status"] for c in record["cells"]] == ["ok", "interrupted", "not_run"]
+    assert record["error"]["ename"] == "KeyboardInterrupt" and record["error"]["cell"] == nb.cells[1]["id"]
+    assert all(e["cell"] != nb.cells[2]["id"] for e in stack.of(session, execution))
+    assert _cancel(stack, execution) == "ended"
+    assert stack.printed(f"s-{uuid.uuid4().hex[:8]}", "print('still serving')") == "still serving\n"
+
+
+def test_a_cell_that_ignores_the_interrupt_has_its_kernel_killed_after_the_grace(stack, session):
+    nb = _looping_notebook("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n")
+    execution = _cancel_when_looping(stack, session, nb)
+    end = notebook_end(stack, session, execution)
+    assert end["data"]["status"] == "interrupted"
+    assert end["data"]["message"] == ("cancelled: the cell ignored the interrupt for 2 s, so its kernel was "
+                                      "killed"), end["data"]
+    cells = stack.records(execution)[0]["cells"]
+    assert [c["status"] for c in cells] == ["ok", "interrupted", "not_run"]
+    assert cells[1]["outputs"][0]["text"] == "looping\n"        # what it printed before it was killed
+
+
+def test_a_run_cancelled_before_it_starts_never_runs(stack, session):
+    nb = new_notebook(cells=[new_code_cell("print('never')")])
+    execution = uuid.uuid4().hex
+    assert _cancel(stack, execution) == "marked"
+    request = NotebookRequest(execution=execution, session=session, notebook=nbformat.from_dict(nb))
+    stack.app.send_task(TASK_RUN_NOTEBOOK, args=[request.to_dict()], queue=stack.ns.pool_queue("cpu"),
+                        task_id=execution)
+    end = notebook_end(stack, session, execution)
+    assert (end["data"]["status"], end["data"]["message"]) == ("interrupted", "cancelled before it started")
+    assert [e["type"] for e in stack.of(session, execution)] == ["finished"]
+    record = stack.records(execution)[0]
+    assert record["status"] == "interrupted" and record["cells"] == [] and record["notebook"] is None

@@ -9,7 +9,7 @@ from django.http import Http404
 from ninja import Router, Status
 
 from campfire.execution import selectors, services
-from campfire.execution.schemas import CapOut, ExecutionOut, KernelOut, KernelSummary, RunIn, RunManyIn, RunManyOut, RunOut
+from campfire.execution.schemas import CapOut, ExecutionConflictOut, ExecutionOut, KernelOut, KernelSummary, RunIn, RunManyIn, RunManyOut, RunOut
 from campfire.notebooks.schemas import ErrorOut
 from campfire.notebooks.selectors import notebook_get_owned
 
@@ -112,6 +112,35 @@ def kernel(request, notebook_id: UUID):
 def my_kernels(request):
     """My notebooks that hold a kernel now (what the per-user cap counts)."""
     return selectors.kernel_summaries(sessions=selectors.kernels_in_use(user=request.auth))
+
+
+@router.post("/notebooks/{notebook_id}/clean-runs", response={202: ExecutionOut, 409: ExecutionConflictOut, **ERRORS})
+def clean_run(request, notebook_id: UUID):
+    """Run the saved notebook top to bottom in a fresh kernel of its own, leaving the live kernel
+    alone: does it run from scratch? Each cell that ran stores its outputs in the notebook; the
+    result (per-cell statuses and outputs) is `GET /api/executions/{id}` once `recorded`, and the
+    events stream over `ws/runs/{id}/`. One at a time per notebook (409 names the one under way)."""
+    notebook = notebook_get_owned(notebook_id=notebook_id, user=request.auth)
+    if not any(c["cell_type"] == "code" for c in notebook.cells):
+        raise ValidationError("there are no code cells to run")
+    execution = services.notebook_run_request(notebook=notebook, user=request.auth)
+    return Status(202, selectors.execution_detail(execution=execution))
+
+
+@router.get("/notebooks/{notebook_id}/clean-runs", response={200: list[ExecutionOut], **ERRORS})
+def clean_runs(request, notebook_id: UUID):
+    """My latest clean runs of the notebook (ten), newest first."""
+    notebook = notebook_get_owned(notebook_id=notebook_id, user=request.auth)
+    return [selectors.execution_detail(execution=e) for e in selectors.notebook_runs_recent(notebook=notebook, user=request.auth)]
+
+
+@router.post("/executions/{execution_id}/cancel", response={202: ExecutionOut, 409: ExecutionConflictOut, **ERRORS})
+def cancel(request, execution_id: str):
+    """Stop a clean run: the running cell is interrupted (its kernel killed if it ignores that) and
+    the rest do not run; one still queued never starts. It ends `interrupted` (409 if it already ended)."""
+    execution = selectors.execution_get_owned(execution_id=execution_id, user=request.auth)
+    services.notebook_run_cancel(execution=execution)
+    return Status(202, selectors.execution_detail(execution=execution))
 
 
 @router.get("/executions/{execution_id}", response={200: ExecutionOut, **ERRORS})

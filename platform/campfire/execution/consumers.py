@@ -30,7 +30,7 @@ from workers import protocol
 from campfire.accounts.selectors import token_from_bearer
 from campfire.execution import events, logs, selectors, services
 from campfire.execution.broker import ASYNC_READ_TIMEOUT, async_redis
-from campfire.execution.models import CHECK_CELL_PREFIX
+from campfire.execution.models import CHECK_CELL_PREFIX, Execution, Kind
 from campfire.notebooks.models import Notebook
 
 BLOCK_MS = 15_000  # XREAD returns as soon as an event arrives; this only bounds an idle wait
@@ -46,22 +46,33 @@ def _bearer(scope) -> str | None:
     return None
 
 
-@database_sync_to_async
-def _open(scope, notebook_id):
-    """(session, kernel detail) when the connecting user owns the notebook, else None."""
+def _user(scope):
     raw = _bearer(scope)
     if raw is not None:
         token = token_from_bearer(raw_token=raw)
         user = token.user if token else None
     else:
         user = scope.get("user")
-    if user is None or not user.is_authenticated:
-        return None
-    notebook = Notebook.objects.filter(pk=notebook_id, owner_id=user.pk).first()
+    return user if user is not None and user.is_authenticated else None
+
+
+@database_sync_to_async
+def _open(scope, notebook_id):
+    """(stream session, kernel detail) when the connecting user owns the notebook, else None."""
+    user = _user(scope)
+    notebook = Notebook.objects.filter(pk=notebook_id, owner_id=user.pk).first() if user else None
     if notebook is None:
         return None
     session = services.kernel_session_refresh(session=services.kernel_session_get_or_create(notebook=notebook, user=user))
-    return session, selectors.kernel_detail(session=session)
+    return session.key, selectors.kernel_detail(session=session)
+
+
+@database_sync_to_async
+def _open_run(scope, execution_id):
+    """(stream session, None) when the connecting user owns this clean run, else None."""
+    user = _user(scope)
+    execution = Execution.objects.filter(pk=execution_id, user_id=user.pk, kind=Kind.NOTEBOOK).first() if user else None
+    return None if execution is None else (execution.stream_session, None)
 
 
 # Of a check execution's events only these reach the browser (they carry no output): its outputs
@@ -88,13 +99,16 @@ class NotebookEventsConsumer(AsyncWebsocketConsumer):
         if after is not None and not events.STREAM_ID.match(after):
             await self.close(code=4400)
             return
-        opened = await _open(self.scope, self.scope["url_route"]["kwargs"]["notebook_id"])
+        opened = await self.opening()
         if opened is None:
             await self.close(code=4403)
             return
         session, kernel = opened
         await self.accept()
-        self.reader = asyncio.create_task(self._stream(session.key, after, kernel))
+        self.reader = asyncio.create_task(self._stream(session, after, kernel))
+
+    async def opening(self):
+        return await _open(self.scope, self.scope["url_route"]["kwargs"]["notebook_id"])
 
     async def disconnect(self, code):
         if self.reader is not None:
@@ -143,3 +157,11 @@ class NotebookEventsConsumer(AsyncWebsocketConsumer):
         except RedisError as exc:
             logs.warning("ws.redis_error", session=session, error=f"{type(exc).__name__}: {exc}")  # redis 8 repr drops the message
             await self.close(code=1011)  # the client reconnects with its last id
+
+
+class RunEventsConsumer(NotebookEventsConsumer):
+    """`ws/runs/<execution id>/?after=<event id>`: a clean run's events (its own stream), for its owner;
+    the same messages, with `kernel` None in `hello`."""
+
+    async def opening(self):
+        return await _open_run(self.scope, self.scope["url_route"]["kwargs"]["execution_id"])

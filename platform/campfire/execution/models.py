@@ -126,6 +126,11 @@ class Execution(models.Model):
         return self.status in FINAL_STATUSES
 
     @property
+    def stream_session(self) -> str:
+        """The stream its events go to: a clean (whole-notebook) run has its own, never the live kernel's."""
+        return f"run-{self.id}" if self.kind == Kind.NOTEBOOK else self.session.key
+
+    @property
     def stream_cell(self) -> str:
         """The cell name the workers get: the cell id, prefixed for a check execution."""
         return CHECK_CELL_PREFIX + self.cell_id if self.kind == Kind.CHECK else self.cell_id

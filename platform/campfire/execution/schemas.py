@@ -71,3 +71,8 @@ class ExecutionOut(Schema):
     truncated: bool = Field(False, description="the output cap was hit")
     worker: str
     recorded: bool = Field(..., description="the final record is stored (status and outputs are final)")
+
+
+class ExecutionConflictOut(Schema):
+    detail: str
+    execution: ExecutionOut | None = Field(None, description="the run in the way (a clean run under way), or the one that already ended")

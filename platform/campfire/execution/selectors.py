@@ -35,7 +35,7 @@ def execution_get_owned(*, execution_id, user) -> Execution:
 def _worker_view(execution: Execution) -> dict:
     """What the workers already know of a run the platform has not recorded yet: started
     (the start marker) or finished (the final marker holds the record the platform will store)."""
-    if execution.is_final or execution.kind != "cell":
+    if execution.is_final or execution.kind == Kind.CHECK:
         return {}
     ns, client = namespace(), redis_client()
     start, final = client.mget(ns.execution_start(str(execution.id)), ns.execution_final(str(execution.id)))
@@ -46,6 +46,11 @@ def _worker_view(execution: Execution) -> dict:
     if start:
         return {"status": Status.RUNNING, "worker": start}
     return {}
+
+
+def notebook_runs_recent(*, notebook, user, limit: int = 10) -> list[Execution]:
+    """The user's latest clean (whole-notebook) runs of a notebook, newest first."""
+    return list(Execution.objects.filter(notebook=notebook, user_id=user.pk, kind=Kind.NOTEBOOK).order_by("-requested")[:limit])
 
 
 def execution_detail(*, execution: Execution) -> dict:

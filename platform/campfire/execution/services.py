@@ -43,6 +43,14 @@ class ExecutionUnavailable(Exception):
     """The broker could not be reached; the runs were ended as lost."""
 
 
+class RunConflict(Exception):
+    """The request does not fit the run's state (a clean run already under way, a run already ended)."""
+
+    def __init__(self, message: str, execution: Execution | None = None):
+        super().__init__(message)
+        self.execution = execution
+
+
 # ------------------------------------------------------------------------------------- sessions
 def kernel_session_get_or_create(*, notebook: Notebook, user) -> KernelSession:
     metadata = notebook.metadata.get("campfire") if isinstance(notebook.metadata, dict) else None
@@ -199,17 +207,55 @@ def session_command(*, notebook: Notebook, user, command: str) -> KernelSession:
 
 
 def notebook_run_request(*, notebook: Notebook, user) -> Execution:
-    """Run the whole saved notebook in a fresh kernel (validation of tutorials and submissions);
-    its events go to a stream of its own, its record to `notebook_run_record`."""
+    """Run the whole saved notebook top to bottom in a fresh kernel of its own (a clean run: it
+    checks the notebook runs from scratch and leaves the notebook's live kernel alone); its events
+    go to a stream of its own, its record to `notebook_run_record`. One clean run per notebook at
+    a time (RunConflict), and a user's clean runs under way count against the kernel cap, since
+    each takes a kernel (CapReached); a broker that cannot be reached ends it lost
+    (ExecutionUnavailable)."""
     cells = [{**cell, "outputs": [], "execution_count": None} if cell["cell_type"] == "code" else cell for cell in notebook.cells]
     nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": notebook.metadata, "cells": cells}
     with transaction.atomic():
+        _lock(get_user_model().objects.filter(pk=user.pk))
+        pending = Execution.objects.filter(user_id=user.pk, kind=Kind.NOTEBOOK, status__in=PENDING_STATUSES)
+        running = pending.filter(notebook=notebook).first()
+        if running is not None:
+            raise RunConflict(f"a clean run of this notebook is already {running.status}; cancel it or wait for it", running)
+        cap = settings.CAMPFIRE_MAX_KERNELS_PER_USER
+        if pending.count() >= cap:
+            raise CapReached(f"You already have {cap} clean runs under way (each takes a kernel; the limit is {cap}). Wait for one, or cancel it.")
         session = kernel_session_get_or_create(notebook=notebook, user=user)
         execution = Execution.objects.create(notebook=notebook, session=session, user=user, kind=Kind.NOTEBOOK)
-        request = protocol.NotebookRequest(execution=str(execution.id), session=f"run-{execution.id}", notebook=nb, user=str(user.pk), device=session.device)
+        request = protocol.NotebookRequest(execution=str(execution.id), session=execution.stream_session, notebook=nb, user=str(user.pk), device=session.device)
         request.validate()
-        queue = namespace().pool_queue(session.device)
-        transaction.on_commit(lambda: send_task(protocol.TASK_RUN_NOTEBOOK, args=[request.to_dict()], queue=queue, task_id=str(execution.id)))
+        transaction.on_commit(partial(_send_notebook, execution, request))
+    if execution.status == Status.LOST:
+        raise ExecutionUnavailable("the execution service cannot be reached right now; try again in a moment")
+    logs.info("notebook_run.requested", execution=execution.id, notebook=notebook.id, cells=len(cells))
+    return execution
+
+
+def _send_notebook(execution: Execution, request: protocol.NotebookRequest) -> None:
+    try:
+        send_task(protocol.TASK_RUN_NOTEBOOK, args=[request.to_dict()], queue=namespace().pool_queue(request.device), task_id=request.execution)
+    except Exception as exc:
+        logs.error("notebook_run.send_failed", exc_info=True, execution=execution.id, error=repr(exc))
+        _end_unsent([execution], "not run: the execution service could not be reached")
+
+
+def notebook_run_cancel(*, execution: Execution) -> Execution:
+    """Stop a clean run: its worker interrupts the running cell (and kills the kernel if the cell
+    ignores that); one not started yet never starts. It ends `interrupted` when its record comes."""
+    if execution.kind != Kind.NOTEBOOK:
+        raise ValidationError("only a clean (whole-notebook) run is cancelled this way; interrupt the kernel to stop a cell")
+    if execution.is_final:
+        raise RunConflict(f"this run already ended ({execution.status})", execution)
+    try:
+        answer = protocol.cancel_notebook_run(redis_client(), send_task, str(execution.id), ns=namespace())
+    except Exception as exc:
+        logs.error("notebook_run.cancel_failed", exc_info=True, execution=execution.id)
+        raise ExecutionUnavailable("the execution service cannot be reached right now; try again in a moment") from exc
+    logs.info("notebook_run.cancel", execution=execution.id, answer=answer)
     return execution
 
 

@@ -223,11 +223,62 @@ def test_a_whole_notebook_run_is_sent_to_the_pool_with_its_own_stream(alice, nb,
     assert execution.kind == "notebook" and execution.status == "queued"
 
 
+def test_a_clean_run_through_the_api_is_sent_once_and_a_second_is_refused(alice_api, nb, sent):
+    response = alice_api.post(f"/api/notebooks/{nb.id}/clean-runs", {})
+    assert response.status_code == 202, response.content
+    run = response.json()
+    assert (run["kind"], run["status"], run["recorded"]) == ("notebook", "queued", False)
+    [(task, payload)] = sent("cpu")
+    assert task == protocol.TASK_RUN_NOTEBOOK and payload["session"] == f"run-{run['id']}"
+    again = alice_api.post(f"/api/notebooks/{nb.id}/clean-runs", {})
+    assert again.status_code == 409 and again.json()["execution"]["id"] == run["id"]
+    assert "already queued" in again.json()["detail"] and len(sent("cpu")) == 1
+    listed = alice_api.get(f"/api/notebooks/{nb.id}/clean-runs").json()
+    assert [r["id"] for r in listed] == [run["id"]]
+
+
+def test_cancelling_a_queued_clean_run_marks_it_for_the_worker(alice_api, nb):
+    run = alice_api.post(f"/api/notebooks/{nb.id}/clean-runs", {}).json()
+    response = alice_api.post(f"/api/executions/{run['id']}/cancel", {})
+    assert response.status_code == 202 and response.json()["status"] == "queued"   # ends when the worker says so
+    assert redis_client().exists(namespace().execution_cancel(run["id"]))
+
+
+def test_cancel_refuses_cell_runs_ended_runs_and_other_users(alice_api, bob_api, nb):
+    cell_run = alice_api.post(run_url(nb, "a"), {}).json()["execution"]
+    response = alice_api.post(f"/api/executions/{cell_run}/cancel", {})
+    assert response.status_code == 400 and "interrupt the kernel" in response.json()["detail"]
+    run = alice_api.post(f"/api/notebooks/{nb.id}/clean-runs", {}).json()
+    assert bob_api.post(f"/api/executions/{run['id']}/cancel", {}).status_code == 404
+    Execution.objects.filter(pk=run["id"]).update(status="ok")
+    ended = alice_api.post(f"/api/executions/{run['id']}/cancel", {})
+    assert ended.status_code == 409 and ended.json()["execution"]["status"] == "ok"
+    assert not redis_client().exists(namespace().execution_cancel(run["id"]))
+
+
+def test_clean_runs_count_against_the_kernel_cap_and_need_code(alice, alice_api, settings):
+    settings.CAMPFIRE_MAX_KERNELS_PER_USER = 1
+    first, second = (notebook_services.notebook_create(owner=alice, title=t, cells=[{"cell_type": "code", "source": "1"}]) for t in "AB")
+    assert alice_api.post(f"/api/notebooks/{first.id}/clean-runs", {}).status_code == 202
+    capped = alice_api.post(f"/api/notebooks/{second.id}/clean-runs", {})
+    assert capped.status_code == 429 and "clean runs under way" in capped.json()["detail"]
+    prose = notebook_services.notebook_create(owner=alice, title="Prose", cells=[{"cell_type": "markdown", "source": "hi"}])
+    empty = alice_api.post(f"/api/notebooks/{prose.id}/clean-runs", {})
+    assert empty.status_code == 400 and "no code cells" in empty.json()["detail"]
+
+
+def test_an_unreachable_broker_ends_a_clean_run_as_lost_with_a_503(alice_api, nb, broker_down):
+    response = alice_api.post(f"/api/notebooks/{nb.id}/clean-runs", {})
+    assert response.status_code == 503
+    assert list(Execution.objects.values_list("kind", "status")) == [("notebook", "lost")]
+
+
 def test_the_api_schema_documents_live_execution(client):
     paths = client.get("/api/openapi.json").json()["paths"]
     for path in ("/api/notebooks/{notebook_id}/cells/{cell_id}/run", "/api/notebooks/{notebook_id}/run-all",
                  "/api/notebooks/{notebook_id}/interrupt", "/api/notebooks/{notebook_id}/restart",
-                 "/api/notebooks/{notebook_id}/shutdown", "/api/executions/{execution_id}", "/api/kernels"):
+                 "/api/notebooks/{notebook_id}/shutdown", "/api/executions/{execution_id}", "/api/kernels",
+                 "/api/notebooks/{notebook_id}/clean-runs", "/api/executions/{execution_id}/cancel"):
         assert path in paths, path
     run = paths["/api/notebooks/{notebook_id}/cells/{cell_id}/run"]["post"]
     assert {"202", "429", "503"} <= set(run["responses"])

@@ -184,3 +184,26 @@ def test_a_public_notebook_streams_to_its_owner_only(nb, bob):
     nb.visibility = "public"
     nb.save()
     assert connect(nb, [(b"authorization", f"Bearer {token_for(bob)}".encode())])[0] is False
+
+
+def test_a_clean_runs_socket_streams_its_own_events_to_its_owner_only(nb, alice, bob, session_key):
+    from campfire.execution.models import Execution, Kind
+
+    run = Execution.objects.create(notebook=nb, session_id=services.kernel_session_get_or_create(notebook=nb, user=alice).pk,
+                                   user=alice, kind=Kind.NOTEBOOK)
+    cell_run = Execution.objects.create(notebook=nb, session=run.session, user=alice, cell_id="a")
+    append(session_key, "stream", stdout("live kernel\n"))
+    stream_id = append(run.stream_session, "stream", stdout("clean run\n"), execution=str(run.id))
+    alice_token = [(b"authorization", f"Bearer {token_for(alice)}".encode())]
+
+    async def steps(communicator):
+        return await receive_until(communicator, "caught_up")
+
+    def open_run(execution, headers):
+        return async_to_sync(_session)(f"/ws/runs/{execution.id}/?after=0-0", [ORIGIN, HOST, *headers], steps)
+
+    accepted, _, messages = open_run(run, alice_token)
+    assert accepted and messages[0]["data"] == {**messages[0]["data"], "session": f"run-{run.id}", "kernel": None}
+    assert [(m["id"], m["data"]["text"]) for m in messages if m["type"] == "stream"] == [(stream_id, "clean run\n")]
+    assert open_run(run, [(b"authorization", f"Bearer {token_for(bob)}".encode())])[0] is False
+    assert open_run(cell_run, alice_token)[0] is False                     # only clean runs have a stream here
