@@ -201,3 +201,38 @@ def test_clear_all_outputs_clears_every_cell_and_is_saved(page, editor):
     assert output_text(page, 0) == "" and output_text(page, 1) == ""
     stored = page.evaluate(f"fetch('/api/notebooks/{nb['id']}').then(r => r.json()).then(n => n.cells.map(c => c.outputs.length))")
     assert stored == [0, 0]
+
+
+def test_a_clean_run_from_the_toolbar_reports_the_failing_cell_and_leaves_the_kernel_alone(page, editor, shots_dir):
+    nb = editor("value = globals().get('value', 'fresh')\nprint('value is', value)", "print(undefined_name)", "print('never')")
+    first = nb["cells"][0]["id"]
+    page.evaluate(f"""fetch('/api/notebooks/{nb['id']}/cells/{first}/run', {{method: 'POST',
+        headers: {{'X-CSRFToken': document.querySelector('meta[name=csrf-token]').content, 'Content-Type': 'application/json'}},
+        body: JSON.stringify({{source: "value = 'live'\\nprint('value is', value)"}})}})""")
+    wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-outputs').innerText.includes('value is live')")
+    page.get_by_role("button", name="✓ Clean run").click()
+    wait_until(page, "document.querySelector('#clean-run').textContent.includes('Clean run failed')", timeout=40)
+    summary = page.locator("#clean-run p").inner_text()
+    page.screenshot(path=str(shots_dir / "clean-run-failed.png"))
+    assert summary.startswith("Clean run failed: 2 of 3 code cells ran") and "NameError" in summary, summary
+    assert output_text(page, 0).strip() == "value is fresh"                   # a fresh kernel, not the live one
+    assert "NameError" in output_text(page, 1) and output_text(page, 2) == ""
+    page.get_by_role("button", name="Go to the cell").click()
+    assert page.evaluate("window.campfireEditor.view.selected === window.campfireEditor.notebook.cells[1]")
+    page.locator(".cell").first.locator(".cell-run").click()                   # the live kernel kept its state
+    wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-outputs').innerText.includes('value is live')")
+    assert not page.errors
+
+
+def test_a_clean_run_can_be_cancelled_and_is_followed_again_after_a_reload(page, editor):
+    editor("import time\nprint('looping', flush=True)\nwhile True:\n    time.sleep(0.05)")
+    page.get_by_role("button", name="✓ Clean run").click()
+    wait_until(page, "document.querySelector('#clean-run').textContent.includes('cell 1 of 1 running')", timeout=30)
+    page.reload()
+    page.wait_for_selector("#notebook-app[data-ready='true']")
+    wait_until(page, "document.querySelector('#clean-run').textContent.includes('cell 1 of 1 running')", timeout=15)
+    page.locator("#clean-run").get_by_role("button", name="Cancel").click()
+    wait_until(page, "document.querySelector('#clean-run').textContent.includes('Clean run cancelled')", timeout=20)
+    assert "0 of 1 code cells ran" not in page.locator("#clean-run p").inner_text()
+    assert "looping" in output_text(page, 0) and "KeyboardInterrupt" in output_text(page, 0)
+    assert not page.errors

@@ -9,7 +9,8 @@
 //     app.outputs                  {appendOutput, clearOutput, updateDisplay, renderOutput}
 //     app.execution                this ExecutionUI
 //     app.saveNow()                Promise<boolean>: flush unsaved edits before a run
-//   and calls app.execution.enable({runCells(cells), runAll({restart}), interrupt(), restart(), shutdown()})
+//   and calls app.execution.enable({runCells(cells), runAll({restart}), interrupt(), restart(), shutdown(),
+//   cleanRun()})
 //   once connected. Then, per event: cellQueued(id, position), cellRunning(id, startedAt),
 //   cellFinished(id, {status, durationMs, executionCount, message, truncated}), setKernelStatus(state,
 //   detail) for the kernel indicator, and notice(text, actions) for messages that need the user.
@@ -35,6 +36,20 @@ const FINISHED_LABELS = {
   kernel_died: "Kernel died",
   lost: "Lost",
 };
+
+/** A row of buttons for a notice: `actions` [{label, run(button)}]. */
+export function actionButtons(actions) {
+  const row = document.createElement("div");
+  for (const { label, run } of actions) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button-secondary";
+    button.textContent = label;
+    button.addEventListener("click", () => run(button));
+    row.append(button);
+  }
+  return row;
+}
 
 function formatDuration(ms) {
   if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
@@ -98,6 +113,9 @@ export class ExecutionUI {
       case "restart-all":
         if (window.confirm("Restart the kernel and run every cell from the top? All variables will be lost.")) this.executor.runAll({ restart: true });
         break;
+      case "clean":
+        this.executor.cleanRun();
+        break;
       case "shutdown":
         if (window.confirm("Shut the kernel down? All variables will be lost; the next run starts a new kernel.")) this.executor.shutdown();
         break;
@@ -158,15 +176,7 @@ export class ExecutionUI {
     }
     const paragraph = document.createElement("p");
     paragraph.textContent = text;
-    const row = document.createElement("div");
-    for (const { label, run } of actions) {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "button button-secondary";
-      button.textContent = label;
-      button.addEventListener("click", () => run(button));
-      row.append(button);
-    }
+    const row = actionButtons(actions);
     const close = document.createElement("button");
     close.type = "button";
     close.className = "icon-button";

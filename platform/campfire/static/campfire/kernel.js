@@ -7,6 +7,7 @@
 // shows a note until it finishes, then its stored outputs from GET /api/executions/<id>.
 // Outputs live in the output areas, never in the model: autosave cannot overwrite them.
 import { ApiError, apiFetch } from "./api.js";
+import { CleanRun } from "./cleanrun.js";
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000, 30000];
 const OUTPUT_TYPES = new Set(["stream", "display_data", "execute_result", "error"]);
@@ -358,15 +359,19 @@ export async function connectKernel(app) {
   if (!data || !data.available) throw new Error((data && data.error) || "live execution is not available");
   const kernel = new KernelConnection(app, data);
   app.kernel = kernel; // for the browser tests and the console
+  const clean = new CleanRun(app, app.execution.root.querySelector("#clean-run"));
+  app.cleanRun = clean;
   app.execution.enable({
     runCells: (cells) => kernel.runCells(cells),
     runAll: (options) => kernel.runAll(options),
     interrupt: () => kernel.command("interrupt"),
     restart: () => kernel.command("restart"),
     shutdown: () => kernel.command("shutdown"),
+    cleanRun: () => clean.start(),
   });
   kernel.setKernel(kernel.kernelState);
   for (const pending of data.pending || []) app.execution.cellQueued(pending.cell, null); // replay refines it
   kernel.connect();
+  clean.resume();
   return kernel;
 }
