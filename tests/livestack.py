@@ -152,8 +152,8 @@ class LiveStack:
         self._worker_count = 0
 
     # ------------------------------------------------------------------------------ processes
-    def _spawn(self, name: str, cmd: list[str], drop: tuple[str, ...] = ()) -> Proc:
-        env = {key: value for key, value in self.env.items() if key not in drop}
+    def _spawn(self, name: str, cmd: list[str], drop: tuple[str, ...] = (), extra: dict | None = None) -> Proc:
+        env = {**{key: value for key, value in self.env.items() if key not in drop}, **(extra or {})}
         proc = Proc(name, cmd, env, self.workdir / f"{name}.log")
         self.procs[name] = proc
         return proc
@@ -174,13 +174,14 @@ class LiveStack:
             self.wait_worker(name)
         return self
 
-    def add_worker(self, wait: bool = False) -> str:
+    def add_worker(self, wait: bool = False, device: str = "cpu") -> str:
+        """A worker of `device` ("gpu" here: the gpu queue and a GPU worker's registry entry, its kernels on the CPU)."""
         self._worker_count += 1
-        name = f"{self.prefix}-cpu{self._worker_count}@test"
+        name = f"{self.prefix}-{device}{self._worker_count}@test"
         # As deployed: execution workers hold broker credentials only.
         self._spawn(name, [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-n", name,
                            "--without-mingle", "--without-gossip", "--without-heartbeat", "-l", "info"],
-                    drop=("DATABASE_URL", "SECRET_KEY"))
+                    drop=("DATABASE_URL", "SECRET_KEY"), extra={"CAMPFIRE_WORKER_DEVICE": device})
         self.workers.append(name)
         if wait:
             self.wait_worker(name)
@@ -188,6 +189,11 @@ class LiveStack:
 
     def kill_worker(self, name: str) -> None:
         self.procs[name].kill()
+        self.workers.remove(name)
+
+    def stop_worker(self, name: str) -> None:
+        """A clean stop (SIGTERM: its kernels shut down, it leaves the registry)."""
+        self.procs.pop(name).stop()
         self.workers.remove(name)
 
     def wait_http(self, timeout: float = 60) -> None:

@@ -438,6 +438,18 @@ def current_seq(redis, session: str, ns: Namespace | None = None) -> int:
     return int(_text(redis.get((ns or Namespace.from_env()).session_seq(session))) or 0)
 
 
+def continue_numbering(redis, old: str, new: str, ns: Namespace | None = None) -> int:
+    """A session that replaces `old` (a runtime change) numbers its runs after old's, as settled: its
+    first run starts at once, and run numbers stay comparable across the two. Returns that number."""
+    ns = ns or Namespace.from_env()
+    last = current_seq(redis, old, ns)
+    pipe = redis.pipeline()
+    pipe.set(ns.session_seq(new), last, ex=SEQ_TTL)
+    pipe.set(ns.session_settled(new), last, ex=SEQ_TTL)
+    pipe.execute()
+    return last
+
+
 SendTask = Callable[..., Any]  # Celery's app.send_task
 
 

@@ -1,6 +1,7 @@
 """ASGI entry point: Django for HTTP, Channels for WebSockets.
 
-WebSockets: the live-execution consumer (`ws/notebooks/<id>/`, campfire/execution/consumers.py);
+WebSockets: the live-execution consumers (`ws/notebooks/<id>/`, and `ws/runs/<id>/` for a clean run;
+campfire/execution/consumers.py);
 the origin validator refuses handshakes from pages on other hosts (and without an Origin).
 """
 

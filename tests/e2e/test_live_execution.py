@@ -236,3 +236,33 @@ def test_a_clean_run_can_be_cancelled_and_is_followed_again_after_a_reload(page,
     assert "0 of 1 code cells ran" not in page.locator("#clean-run p").inner_text()
     assert "looping" in output_text(page, 0) and "KeyboardInterrupt" in output_text(page, 0)
     assert not page.errors
+
+
+def test_the_runtime_picker_moves_the_kernel_to_a_gpu_worker_and_the_page_follows(page, editor, live_stack):
+    nb = editor("x = 41\nprint('on', x)", "x + 1")
+    picker = page.locator("#runtime-select")
+    picker.focus()
+    wait_until(page, "document.querySelector('#runtime-select option[value=gpu]').textContent === 'GPU (none running)'")
+    assert picker.input_value() == "cpu" and page.evaluate("document.querySelector('#runtime-select option[value=gpu]').disabled")
+    page.locator(".cell").first.locator(".cell-run").click()
+    wait_until(page, f"{CELL.format(i=0)}.querySelector('.cell-outputs').innerText.includes('on 41')")
+    gpu = live_stack.add_worker(wait=True, device="gpu")
+    try:
+        page.locator(".cell").first.click()
+        picker.focus()
+        wait_until(page, "!document.querySelector('#runtime-select option[value=gpu]').disabled")
+        asked = []
+        page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+        picker.select_option("gpu")
+        wait_until(page, "window.campfireEditor.kernel.device === 'gpu' && window.campfireEditor.kernel.ws && window.campfireEditor.kernel.ws.readyState === 1")
+        assert "all variables are lost" in asked[0]
+        page.locator(".cell").nth(1).locator(".cell-run").click()
+        wait_until(page, f"{CELL.format(i=1)}.querySelector('.cell-outputs').innerText.includes('NameError')", timeout=30)
+        kernel = page.evaluate(f"fetch('/api/notebooks/{nb['id']}/kernel').then(r => r.json())")
+        assert kernel["device"] == "gpu" and kernel["worker"] == gpu
+        page.reload()
+        page.wait_for_selector("#notebook-app[data-ready='true']")
+        wait_until(page, "document.querySelector('#runtime-select').value === 'gpu'")
+    finally:
+        live_stack.stop_worker(gpu)
+    assert not page.errors

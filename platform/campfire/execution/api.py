@@ -9,7 +9,8 @@ from django.http import Http404
 from ninja import Router, Status
 
 from campfire.execution import selectors, services
-from campfire.execution.schemas import CapOut, ExecutionConflictOut, ExecutionOut, KernelOut, KernelSummary, RunIn, RunManyIn, RunManyOut, RunOut
+from campfire.execution.schemas import (CapOut, ExecutionConflictOut, ExecutionOut, KernelOut, KernelSummary, RunIn, RunManyIn, RunManyOut, RunOut,
+                                        RuntimeIn, RuntimeOut)
 from campfire.notebooks.schemas import ErrorOut
 from campfire.notebooks.selectors import notebook_get_owned
 
@@ -105,6 +106,22 @@ def kernel(request, notebook_id: UUID):
     session = selectors.session_get(notebook=notebook, user=request.auth)
     if session is not None:
         session = services.kernel_session_refresh(session=session)
+    return selectors.kernel_detail(session=session, notebook=notebook)
+
+
+@router.get("/runtimes", response={200: list[RuntimeOut], **ERRORS})
+def runtimes(request):
+    """The runtimes a notebook can use (cpu, gpu) and whether a worker of each is running now."""
+    return selectors.runtimes()
+
+
+@router.put("/notebooks/{notebook_id}/runtime", response={200: KernelOut, 409: ExecutionConflictOut, **ERRORS})
+def set_runtime(request, notebook_id: UUID, payload: RuntimeIn):
+    """Move my kernel for this notebook to another runtime: the current kernel is shut down (its
+    variables are lost, runs still waiting do not run) and the next run starts on the new device.
+    409 when no worker of that device is running. The same device: nothing changes."""
+    notebook = notebook_get_owned(notebook_id=notebook_id, user=request.auth)
+    session = services.runtime_change(notebook=notebook, user=request.auth, device=payload.device)
     return selectors.kernel_detail(session=session)
 
 

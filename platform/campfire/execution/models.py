@@ -33,6 +33,7 @@ class KernelSession(models.Model):
     notebook = models.ForeignKey("notebooks.Notebook", on_delete=models.CASCADE, related_name="kernel_sessions")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="kernel_sessions")
     device = models.CharField(max_length=8, default="cpu")
+    generation = models.PositiveIntegerField(default=0, help_text="Bumped when the runtime changes: a new session id for the workers.")
     state = models.CharField(max_length=10, choices=KernelState.choices, default=KernelState.DEAD)
     worker = models.CharField(max_length=128, blank=True)
     state_message = models.CharField(max_length=500, blank=True)
@@ -48,8 +49,9 @@ class KernelSession(models.Model):
 
     @property
     def key(self) -> str:
-        """The session id the workers know (Redis keys, routing)."""
-        return str(self.id)
+        """The session id the workers know (Redis keys, routing). A runtime change (CPU <-> GPU) gives a new one,
+        so nothing of the old kernel's routing, claim or stream can reach the new device's kernel."""
+        return str(self.id) if not self.generation else f"{self.id}.g{self.generation}"
 
 
 class Status(models.TextChoices):

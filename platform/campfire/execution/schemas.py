@@ -76,3 +76,14 @@ class ExecutionOut(Schema):
 class ExecutionConflictOut(Schema):
     detail: str
     execution: ExecutionOut | None = Field(None, description="the run in the way (a clean run under way), or the one that already ended")
+
+
+class RuntimeIn(Schema):
+    device: Literal["cpu", "gpu"] = Field(..., description="Where the notebook's kernel runs: cpu, or gpu (ember's default device is then cuda).")
+
+
+class RuntimeOut(Schema):
+    device: Literal["cpu", "gpu"]
+    available: bool = Field(..., description="a worker of this device is running now")
+    workers: int
+    gpus: list[str] = Field([], description="the GPUs' names (gpu workers)")

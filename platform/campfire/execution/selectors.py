@@ -48,6 +48,21 @@ def _worker_view(execution: Execution) -> dict:
     return {}
 
 
+def runtimes() -> list[dict]:
+    """The runtimes a notebook can pick now, from the worker registry: [{"device", "available" (a live
+    worker of that device), "workers", "gpus" (their names)}]. Redis down: none available."""
+    try:
+        workers = protocol.list_workers(redis_client(), namespace())
+    except RedisError:
+        workers = []
+    result = []
+    for device in protocol.DEVICES:
+        alive = [w for w in workers if w.get("alive") and w.get("device", "cpu") == device]
+        gpus = sorted({g["name"] for w in alive for g in w.get("gpus") or [] if isinstance(g, dict) and isinstance(g.get("name"), str)})
+        result.append({"device": device, "available": bool(alive), "workers": len(alive), "gpus": gpus})
+    return result
+
+
 def notebook_runs_recent(*, notebook, user, limit: int = 10) -> list[Execution]:
     """The user's latest clean (whole-notebook) runs of a notebook, newest first."""
     return list(Execution.objects.filter(notebook=notebook, user_id=user.pk, kind=Kind.NOTEBOOK).order_by("-requested")[:limit])
@@ -109,9 +124,17 @@ def kernels_in_use(*, user, exclude=None) -> list[KernelSession]:
     return [session for session in candidates if session_holds_kernel(session=session, client=client)]
 
 
-def kernel_detail(*, session: KernelSession | None) -> dict:
+def default_device(*, notebook) -> str:
+    """The runtime a notebook asks for (`metadata.campfire.device`, e.g. a GPU tutorial): gpu or cpu."""
+    metadata = notebook.metadata.get("campfire") if isinstance(notebook.metadata, dict) else None
+    return "gpu" if isinstance(metadata, dict) and metadata.get("device") == "gpu" else "cpu"
+
+
+def kernel_detail(*, session: KernelSession | None, notebook=None) -> dict:
+    """The kernel session as the API shows it; without one, what the first run would start (`notebook`'s runtime)."""
     if session is None:
-        return {"session": None, "state": "dead", "device": "cpu", "worker": "", "message": "", "updated": None}
+        device = default_device(notebook=notebook) if notebook is not None else "cpu"
+        return {"session": None, "state": "dead", "device": device, "worker": "", "message": "", "updated": None}
     return {
         "session": session.key,
         "state": session.state,
@@ -143,4 +166,4 @@ def editor_execution_data(*, notebook, user) -> dict:
         after = events.resume_point(session.key, {p["execution"] for p in pending}) if session else events.ZERO
     except RedisError as exc:
         return {"notebook": str(notebook.id), "available": False, "error": f"the event stream is unavailable ({exc.__class__.__name__})"}
-    return {"notebook": str(notebook.id), "available": True, "kernel": kernel_detail(session=session), "pending": pending, "after": after}
+    return {"notebook": str(notebook.id), "available": True, "kernel": kernel_detail(session=session, notebook=notebook), "pending": pending, "after": after}

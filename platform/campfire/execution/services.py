@@ -53,9 +53,7 @@ class RunConflict(Exception):
 
 # ------------------------------------------------------------------------------------- sessions
 def kernel_session_get_or_create(*, notebook: Notebook, user) -> KernelSession:
-    metadata = notebook.metadata.get("campfire") if isinstance(notebook.metadata, dict) else None
-    device = "gpu" if isinstance(metadata, dict) and metadata.get("device") == "gpu" else "cpu"
-    session, _ = KernelSession.objects.get_or_create(notebook=notebook, user=user, defaults={"device": device})
+    session, _ = KernelSession.objects.get_or_create(notebook=notebook, user=user, defaults={"device": selectors.default_device(notebook=notebook)})
     return session
 
 
@@ -204,6 +202,38 @@ def session_command(*, notebook: Notebook, user, command: str) -> KernelSession:
         raise ExecutionUnavailable("the execution service cannot be reached right now; try again in a moment") from exc
     logs.info("kernel.command", session=session.key, notebook=notebook.id, command=command)
     return session
+
+
+def runtime_change(*, notebook: Notebook, user, device: str) -> KernelSession:
+    """Move the notebook's kernel session to `device` (cpu | gpu): its kernel is shut down (runs still
+    waiting do not run) and the next run starts a kernel there. The session gets a new id for the
+    workers, numbered after the old one. RunConflict when no worker of that device is alive."""
+    if device not in protocol.DEVICES:
+        raise ValidationError(f"device must be one of {', '.join(protocol.DEVICES)}")
+    session = kernel_session_get_or_create(notebook=notebook, user=user)
+    if session.device == device:
+        return session
+    if not any(r["available"] for r in selectors.runtimes() if r["device"] == device):
+        raise RunConflict(f"No {device.upper()} runtime is available right now (no {device} worker is running); the notebook stays on {session.device.upper()}.")
+    with transaction.atomic():
+        _lock(get_user_model().objects.filter(pk=user.pk))   # no run request reads the session halfway
+        session = KernelSession.objects.get(pk=session.pk)
+        old_key, old_device = session.key, session.device
+        session.generation += 1
+        session.device, session.state, session.worker, session.state_message, session.updated = device, KernelState.DEAD, "", "", timezone.now()
+        session.save(update_fields=["generation", "device", "state", "worker", "state_message", "updated"])
+        protocol.continue_numbering(redis_client(), old_key, session.key, namespace())
+        transaction.on_commit(partial(kernel_retire, old_key, old_device))
+    logs.info("kernel.runtime_changed", notebook=notebook.id, session=session.key, device=device, previous=old_key)
+    return session
+
+
+def kernel_retire(key: str, device: str) -> None:
+    """Shut a kernel down by its session key, best effort (runs still waiting for it do not run)."""
+    try:
+        kernel_command_send(key=key, device=device, command="shutdown")
+    except Exception:  # the broker is down: idle culling ends that kernel later
+        logs.warning("kernel.retire_failed", exc_info=True, session=key)
 
 
 def notebook_run_request(*, notebook: Notebook, user) -> Execution:

@@ -5,15 +5,11 @@ from django.db import transaction
 
 from campfire.execution import logs
 from campfire.execution.models import ACTIVE_STATES, KernelSession
-from campfire.execution.services import kernel_command_send
+from campfire.execution.services import kernel_retire
 
 
 def _shutdown(key: str, device: str) -> None:
-    try:
-        kernel_command_send(key=key, device=device, command="shutdown")
-    except Exception:  # the broker is down: idle culling ends the kernel later
-        logs.warning("kernel.shutdown_on_delete_failed", exc_info=True, session=key)
-        return
+    kernel_retire(key, device)
     logs.info("kernel.shutdown_on_delete", session=key)
 
 

@@ -8,6 +8,7 @@
 // Outputs live in the output areas, never in the model: autosave cannot overwrite them.
 import { ApiError, apiFetch } from "./api.js";
 import { CleanRun } from "./cleanrun.js";
+import { bindRuntime } from "./runtime.js";
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000, 30000];
 const OUTPUT_TYPES = new Set(["stream", "display_data", "execute_result", "error"]);
@@ -46,6 +47,7 @@ export class KernelConnection {
     this.runs = new Map(); // execution id -> {cell, started, finished, partial}
     for (const pending of data.pending || []) this.track(pending.execution, pending.cell);
     this.kernelState = kernelState(data.kernel);
+    this.device = data.kernel ? data.kernel.device : "cpu";
     this.ws = null;
     this.attempt = 0;
     this.everOpened = false;
@@ -290,6 +292,24 @@ export class KernelConnection {
     if (!this.catchUp) this.ui.setKernelStatus(state, detail);
   }
 
+  /** After a runtime change: the old session's unfinished runs will not finish here (its kernel is shut
+   * down), and the events to follow are the new session's, from its start. */
+  switchSession(kernel) {
+    for (const run of this.runs.values()) {
+      if (run.finished) continue;
+      run.finished = true;
+      if (run.started) this.ui.cellFinished(run.cell, { status: "interrupted", message: "the runtime changed" });
+      else this.ui.cellNotRun(run.cell, "the runtime changed");
+    }
+    this.device = kernel.device;
+    this.after = "0-0";
+    const ws = this.ws;
+    this.ws = null; // its close event is then ignored
+    if (ws) ws.close();
+    this.setKernel(kernelState(kernel));
+    this.connect();
+  }
+
   // ---- actions ----
 
   /** Run `cells` in order; `restart`: on a new kernel, stopping what runs now (Restart & run all). */
@@ -373,5 +393,6 @@ export async function connectKernel(app) {
   for (const pending of data.pending || []) app.execution.cellQueued(pending.cell, null); // replay refines it
   kernel.connect();
   clean.resume();
+  bindRuntime(app, kernel, app.execution.root.querySelector("#runtime-select"));
   return kernel;
 }
