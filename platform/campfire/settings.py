@@ -168,6 +168,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 CAMPFIRE_MAX_CELLS = env_int("CAMPFIRE_MAX_CELLS", 2000, minimum=1)
 CAMPFIRE_MAX_NOTEBOOKS_PER_USER = env_int("CAMPFIRE_MAX_NOTEBOOKS_PER_USER", 1000, minimum=1)
 CAMPFIRE_MAX_KERNELS_PER_USER = env_int("CAMPFIRE_MAX_KERNELS_PER_USER", 2, minimum=1)
+# Of those, on a GPU: GPUs are scarce, so by default one each (a workshop shares a few GPU workers).
+CAMPFIRE_MAX_GPU_KERNELS_PER_USER = env_int("CAMPFIRE_MAX_GPU_KERNELS_PER_USER", 1, minimum=1)
 # Runs waiting or running at once, per user (a run-all of a long notebook counts every cell).
 CAMPFIRE_MAX_QUEUED_RUNS_PER_USER = env_int("CAMPFIRE_MAX_QUEUED_RUNS_PER_USER", 200, minimum=1)
 # Finished runs older than this are deleted by `manage.py prune_executions` (docs/OPERATIONS.md),

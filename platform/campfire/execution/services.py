@@ -95,15 +95,20 @@ def _check_caps(*, user, session: KernelSession, adding: int) -> None:
         )
     if selectors.session_holds_kernel(session=session, pending=session.pk in pending_sessions):
         return
-    cap = settings.CAMPFIRE_MAX_KERNELS_PER_USER
     others = selectors.kernels_in_use(user=user, exclude=session)
-    if len(others) >= cap:
-        titles = ", ".join(f"“{s.notebook.title}”" for s in others)
-        kernels = "kernel" if len(others) == 1 else "kernels"
+    _check_kernel_cap(others, settings.CAMPFIRE_MAX_KERNELS_PER_USER, "running")
+    if session.device == "gpu":
+        _check_kernel_cap([s for s in others if s.device == "gpu"], settings.CAMPFIRE_MAX_GPU_KERNELS_PER_USER, "GPU")
+
+
+def _check_kernel_cap(holding: list[KernelSession], cap: int, what: str) -> None:
+    if len(holding) >= cap:
+        titles = ", ".join(f"“{s.notebook.title}”" for s in holding)
+        kernels = "kernel" if len(holding) == 1 else "kernels"
         raise CapReached(
-            f"You already have {len(others)} running {kernels} (notebooks {titles}); the limit is {cap}. "
+            f"You already have {len(holding)} {what} {kernels} (notebooks {titles}); the limit is {cap}. "
             "Shut one down to start another.",
-            kernels=selectors.kernel_summaries(sessions=others),
+            kernels=selectors.kernel_summaries(sessions=holding),
         )
 
 
@@ -215,6 +220,9 @@ def runtime_change(*, notebook: Notebook, user, device: str) -> KernelSession:
         return session
     if not any(r["available"] for r in selectors.runtimes() if r["device"] == device):
         raise RunConflict(f"No {device.upper()} runtime is available right now (no {device} worker is running); the notebook stays on {session.device.upper()}.")
+    if device == "gpu":
+        holding = [s for s in selectors.kernels_in_use(user=user, exclude=session) if s.device == "gpu"]
+        _check_kernel_cap(holding, settings.CAMPFIRE_MAX_GPU_KERNELS_PER_USER, "GPU")
     with transaction.atomic():
         _lock(get_user_model().objects.filter(pk=user.pk))   # no run request reads the session halfway
         session = KernelSession.objects.get(pk=session.pk)
@@ -416,7 +424,7 @@ def _store_cell_outputs(execution: Execution, record: protocol.ExecutionRecord) 
         logs.info("record.displays_updated", execution=execution.id, cells=",".join(updated))
     same_cell = Execution.objects.filter(notebook_id=execution.notebook_id, cell_id=execution.cell_id)
     holder = same_cell.filter(outputs_stored=True).exclude(pk=execution.pk).values("session_id", "seq", "requested").first()
-    if holder is not None and _is_later(holder, execution):
+    if (holder is not None and _is_later(holder, execution)) or _later_clean_run_stored(execution):
         logs.info("record.older_than_stored", execution=execution.id, cell=execution.cell_id)
         return
     displays = _displays(record.displays, len(execution.outputs))
@@ -485,16 +493,34 @@ def _notebook_fields(record: protocol.NotebookRecord) -> dict:
     return {"outputs": _notebook_results(record), "message": str(record.message or error.get("evalue", ""))[:2000]}
 
 
+def _later_clean_run_stored(execution: Execution) -> bool:
+    """A clean run requested after this cell run stored its own outputs for the cell (`stored` in its results)."""
+    later = Execution.objects.filter(notebook_id=execution.notebook_id, kind=Kind.NOTEBOOK, requested__gt=execution.requested,
+                                     recorded__isnull=False).values_list("outputs", flat=True)
+    return any(isinstance(c, dict) and c.get("cell") == execution.cell_id and c.get("stored") for results in later for c in results)
+
+
 def _store_notebook_outputs(execution: Execution, record: protocol.NotebookRecord) -> None:
+    """Each cell the clean run reached shows its outputs, unless a cell run requested after the clean run
+    already stored its own (the newest request wins, as for cell runs); `stored` marks those it changed."""
+    _lock(Notebook.objects.filter(pk=execution.notebook_id))
     for cell in execution.outputs:
-        if cell["status"] != "not_run":
-            notebook_services.cell_outputs_store(notebook_id=execution.notebook_id, cell_id=cell["cell"],
-                                                 outputs=cell["outputs"], execution_count=cell["execution_count"])
+        if cell["status"] == "not_run":
+            continue
+        same_cell = Execution.objects.filter(notebook_id=execution.notebook_id, cell_id=cell["cell"], kind=Kind.CELL, outputs_stored=True)
+        if same_cell.filter(requested__gt=execution.requested).exists():
+            continue
+        if notebook_services.cell_outputs_store(notebook_id=execution.notebook_id, cell_id=cell["cell"],
+                                                outputs=cell["outputs"], execution_count=cell["execution_count"]):
+            same_cell.update(outputs_stored=False)       # the cell holds the clean run's outputs now
+            cell["stored"] = True
+    Execution.objects.filter(pk=execution.pk).update(outputs=execution.outputs)
 
 
 def notebook_run_record(*, payload) -> str:
     """Store a whole-notebook run's record (campfire.record_notebook_run); idempotent likewise.
-    Each code cell that ran stores its outputs in the notebook while the cell still exists."""
+    Each code cell that ran stores its outputs in the notebook while the cell still exists and no
+    newer run of it stored its own."""
     result, execution = _record(payload, protocol.NotebookRecord, protocol.TASK_RECORD_NOTEBOOK, _notebook_fields, _store_notebook_outputs)
     if result == "stored":
         logs.info("notebook_run.recorded", execution=execution.id, notebook=execution.notebook_id, status=execution.status)

@@ -82,3 +82,22 @@ def test_a_notebook_that_asks_for_a_gpu_shows_it_before_its_first_run_and_bad_de
 def test_only_the_owner_changes_the_runtime(bob_api, nb):
     register("gpu@b", "gpu")
     assert runtime(bob_api, nb, "gpu").status_code == 404
+
+
+def test_one_gpu_kernel_per_user_by_default(alice, alice_api, settings):
+    settings.CAMPFIRE_MAX_KERNELS_PER_USER = 3
+    register("gpu@b", "gpu")
+    books = [notebook_services.notebook_create(owner=alice, title=f"Book {i}", cells=[{"id": "a", "cell_type": "code", "source": "1"}])
+             for i in range(3)]
+    assert runtime(alice_api, books[0], "gpu").status_code == 200
+    assert alice_api.post(f"/api/notebooks/{books[0].id}/cells/a/run", {}).status_code == 202   # queued: holds a GPU kernel
+    moved = runtime(alice_api, books[1], "gpu")
+    assert moved.status_code == 429 and moved.json()["detail"].startswith("You already have 1 GPU kernel (notebooks “Book 0”)")
+    assert [k["title"] for k in moved.json()["kernels"]] == ["Book 0"]
+    assert alice_api.post(f"/api/notebooks/{books[1].id}/cells/a/run", {}).status_code == 202   # CPU kernels are not capped by it
+    gpu_tutorial = notebook_services.notebook_create(owner=alice, title="GPU tutorial", metadata={"campfire": {"device": "gpu"}},
+                                                     cells=[{"id": "a", "cell_type": "code", "source": "1"}])
+    refused = alice_api.post(f"/api/notebooks/{gpu_tutorial.id}/cells/a/run", {})
+    assert refused.status_code == 429 and "GPU kernel" in refused.json()["detail"]
+    settings.CAMPFIRE_MAX_GPU_KERNELS_PER_USER = 2
+    assert alice_api.post(f"/api/notebooks/{gpu_tutorial.id}/cells/a/run", {}).status_code == 202

@@ -234,3 +234,29 @@ def test_a_whole_notebook_run_stores_each_cell(nb, alice):
     assert execution.status == "error" and execution.message == "ZeroDivisionError: division by zero"
     assert [c["status"] for c in execution.outputs] == ["error", "not_run"]
     assert stored(nb, "a") == ([error], 1) and stored(nb, "b") is None
+
+
+def _clean_run(nb, alice, text, count=1):
+    execution = Execution.objects.create(notebook=nb, session=services.kernel_session_get_or_create(notebook=nb, user=alice), user=alice, kind="notebook")
+    payload = {
+        "execution": str(execution.id), "session": f"run-{execution.id}", "status": "ok", "notebook": None,
+        "cells": [{"cell": "a", "status": "ok", "execution_count": count, "outputs": [{**OUT, "text": text}]}],
+        "started": None, "finished": "2026-11-26T10:00:02+00:00", "duration": 2.0, "worker": "cpu@h", "message": "",
+    }
+    return execution, payload
+
+
+def test_clean_runs_and_cell_runs_keep_the_newest_requests_outputs_whatever_order_records_arrive(nb, alice, make_execution):
+    before = make_execution()                               # a cell run requested before the clean run
+    clean, payload = _clean_run(nb, alice, "clean\n")
+    after = make_execution()                                # and one requested after it
+    assert services.notebook_run_record(payload=payload) == "stored"
+    assert stored(nb)[0][0]["text"] == "clean\n" and Execution.objects.get(pk=clean.pk).outputs[0]["stored"] is True
+    services.execution_record(payload=record(before, seq=1, outputs=[{**OUT, "text": "before\n"}]))
+    assert stored(nb)[0][0]["text"] == "clean\n"            # older than the clean run: not shown
+    services.execution_record(payload=record(after, seq=2, outputs=[{**OUT, "text": "after\n"}], count=2))
+    assert stored(nb) == ([{**OUT, "text": "after\n"}], 2)
+    late_clean, late_payload = _clean_run(nb, alice, "late clean\n")
+    Execution.objects.filter(pk=late_clean.pk).update(requested=before.requested)   # requested before `after`
+    assert services.notebook_run_record(payload=late_payload) == "stored"
+    assert stored(nb)[0][0]["text"] == "after\n" and "stored" not in Execution.objects.get(pk=late_clean.pk).outputs[0]

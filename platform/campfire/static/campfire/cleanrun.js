@@ -121,7 +121,7 @@ export class CleanRun {
     run.ended = true;
     const results = Array.isArray(detail.outputs) ? detail.outputs : [];
     for (const result of results) {
-      const view = result.status === "not_run" ? null : this.app.view.cellView(result.cell);
+      const view = result.stored ? this.app.view.cellView(result.cell) : null; // else a newer run's outputs are shown
       if (view && !this.app.execution.running.has(result.cell)) {
         view.outputArea.render(result.outputs);
         view.setExecutionCount(result.execution_count);
