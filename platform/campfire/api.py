@@ -25,7 +25,8 @@ api = NinjaAPI(
     title="Campfire API",
     version="1",
     description="Notebooks, import/export, markdown rendering, live execution (run cells, kernel "
-    "commands; outputs stream over the WebSocket ws/notebooks/{id}/) and tutorials (catalog, copies, "
+    "commands, runtimes (CPU/GPU), clean runs of a whole notebook in a fresh kernel; outputs stream over the "
+    "WebSockets ws/notebooks/{id}/ and ws/runs/{id}/) and tutorials (catalog, copies, "
     "exercise checks, hints, solutions, progress). Authenticate with a session "
     "(plus the X-CSRFToken header on writes) or `Authorization: Bearer <token>` "
     "(create tokens at /accounts/tokens/).",
