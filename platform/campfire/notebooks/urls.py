@@ -14,4 +14,5 @@ urlpatterns = [
     path("<uuid:notebook_id>/duplicate/", views.notebook_duplicate, name="duplicate"),
     path("<uuid:notebook_id>/fork/", views.notebook_fork, name="fork"),
     path("<uuid:notebook_id>/delete/", views.notebook_delete, name="delete"),
+    path("<uuid:notebook_id>/kernel/shutdown/", views.notebook_kernel_shutdown, name="kernel_shutdown"),
 ]

@@ -1,4 +1,5 @@
-"""HTML pages for notebooks: list/search, create, import, settings, duplicate, fork, delete, editor."""
+"""HTML pages for notebooks: list/search (with the kernels running), create, import, settings, duplicate, fork,
+delete, shut a kernel down, editor."""
 
 from csp.decorators import csp
 from django.conf import settings
@@ -10,7 +11,10 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
-from campfire.execution.selectors import editor_execution_data
+from redis.exceptions import RedisError
+
+from campfire.execution import services as execution_services
+from campfire.execution.selectors import editor_execution_data, kernels_in_use
 from campfire.notebooks import selectors, services
 from campfire.notebooks.exceptions import NotebookImportError, VersionConflict
 from campfire.notebooks.forms import NotebookCreateForm, NotebookImportForm, NotebookSettingsForm
@@ -20,8 +24,35 @@ from campfire.tutorials.selectors import copy_editor_data
 @login_required
 def notebook_list(request):
     query = request.GET.get("q", "")
-    notebooks = selectors.notebook_list(user=request.user, query=query)
+    notebooks = list(selectors.notebook_list(user=request.user, query=query))
+    kernels = _kernels_by_notebook(request.user)
+    for notebook in notebooks:
+        notebook.kernel_session = kernels.get(notebook.id)
     return render(request, "notebooks/list.html", {"notebooks": notebooks, "query": query, "create_form": NotebookCreateForm()})
+
+
+def _kernels_by_notebook(user) -> dict:
+    """{notebook id: its kernel session} for the notebooks whose kernel runs now (none when execution is off or Redis is down)."""
+    if not settings.CAMPFIRE_EXECUTION_ENABLED:
+        return {}
+    try:
+        return {session.notebook_id: session for session in kernels_in_use(user=user)}
+    except RedisError:
+        return {}
+
+
+@require_POST
+@login_required
+def notebook_kernel_shutdown(request, notebook_id):
+    """The list's "Shut down" button: frees one of the user's kernels without opening the notebook."""
+    notebook = selectors.notebook_get_owned(notebook_id=notebook_id, user=request.user)
+    try:
+        execution_services.session_command(notebook=notebook, user=request.user, command="shutdown")
+    except execution_services.ExecutionUnavailable as error:
+        messages.error(request, str(error))
+        return redirect("notebooks:list")
+    messages.success(request, f"The kernel of “{notebook.title}” is shutting down.")
+    return redirect("notebooks:list")
 
 
 @require_POST
