@@ -53,7 +53,7 @@ STATUSES = (QUEUED, RUNNING, OK, ERROR, INTERRUPTED, TIMED_OUT, KERNEL_DIED, LOS
 FINAL_STATUSES = (OK, ERROR, INTERRUPTED, TIMED_OUT, KERNEL_DIED, LOST)
 
 # data["state"] of a kernel event
-KERNEL_STATES = ("ready", "restarted", "died", "lost", "culled", "shutdown")
+KERNEL_STATES = ("ready", "restarted", "died", "lost", "culled", "shutdown", "moved")  # moved: the platform's, below
 
 DEVICES = ("cpu", "gpu")
 MAX_CODE_CHARS = 1_000_000

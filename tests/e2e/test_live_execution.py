@@ -238,8 +238,13 @@ def test_a_clean_run_can_be_cancelled_and_is_followed_again_after_a_reload(page,
     assert not page.errors
 
 
-def test_the_runtime_picker_moves_the_kernel_to_a_gpu_worker_and_the_page_follows(page, editor, live_stack):
+def test_the_runtime_picker_moves_the_kernel_to_a_gpu_worker_and_the_page_follows(page, context, editor, live_stack, stack_server):
     nb = editor("x = 41\nprint('on', x)", "x + 1")
+    other = context.new_page()                       # the same notebook in a second tab
+    other.errors = []
+    other.on("pageerror", lambda error: other.errors.append(str(error)))
+    open_editor(other, stack_server, nb["id"])
+    wait_until(other, "(k => Boolean(k && k.ws && k.ws.readyState === 1))(window.campfireEditor.kernel)")
     picker = page.locator("#runtime-select")
     picker.focus()
     wait_until(page, "document.querySelector('#runtime-select option[value=gpu]').textContent === 'GPU (none running)'")
@@ -260,9 +265,13 @@ def test_the_runtime_picker_moves_the_kernel_to_a_gpu_worker_and_the_page_follow
         wait_until(page, f"{CELL.format(i=1)}.querySelector('.cell-outputs').innerText.includes('NameError')", timeout=30)
         kernel = page.evaluate(f"fetch('/api/notebooks/{nb['id']}/kernel').then(r => r.json())")
         assert kernel["device"] == "gpu" and kernel["worker"] == gpu
+        # the other tab followed the move: its picker says GPU and a run there shows its output there
+        wait_until(other, "document.querySelector('#runtime-select').value === 'gpu' && window.campfireEditor.kernel.device === 'gpu'")
+        other.locator(".cell").first.locator(".cell-run").click()
+        wait_until(other, f"{CELL.format(i=0)}.querySelector('.cell-outputs').innerText.includes('on 41')", timeout=30)
         page.reload()
         page.wait_for_selector("#notebook-app[data-ready='true']")
         wait_until(page, "document.querySelector('#runtime-select').value === 'gpu'")
     finally:
         live_stack.stop_worker(gpu)
-    assert not page.errors
+    assert not page.errors and not other.errors

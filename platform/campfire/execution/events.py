@@ -26,6 +26,7 @@ _KERNEL_EVENT_STATES = {
     "lost": KernelState.DEAD,
     "shutdown": KernelState.DEAD,
     "culled": KernelState.CULLED,
+    "moved": KernelState.DEAD,        # the notebook's session went on under a new id (a runtime change)
 }
 # A finished run leaves the kernel idle, unless the run ended because the kernel went away.
 _FINISHED_GONE = {protocol.KERNEL_DIED, protocol.LOST}

@@ -231,9 +231,19 @@ def runtime_change(*, notebook: Notebook, user, device: str) -> KernelSession:
         session.device, session.state, session.worker, session.state_message, session.updated = device, KernelState.DEAD, "", "", timezone.now()
         session.save(update_fields=["generation", "device", "state", "worker", "state_message", "updated"])
         protocol.continue_numbering(redis_client(), old_key, session.key, namespace())
-        transaction.on_commit(partial(kernel_retire, old_key, old_device))
+        transaction.on_commit(partial(_kernel_moved, old_key, old_device, device))
     logs.info("kernel.runtime_changed", notebook=notebook.id, session=session.key, device=device, previous=old_key)
     return session
+
+
+def _kernel_moved(old_key: str, old_device: str, device: str) -> None:
+    """Shut the old kernel down and tell the pages still reading the old stream (another tab) where it went."""
+    kernel_retire(old_key, old_device)
+    try:
+        events.append(old_key, protocol.make_event(protocol.EV_KERNEL, execution=None, cell=None, data={
+            "state": "moved", "message": f"the notebook moved to the {device.upper()} runtime", "device": device}))
+    except RedisError:              # those pages find the new session when they reconnect
+        logs.warning("kernel.moved_event_failed", exc_info=True, session=old_key)
 
 
 def kernel_retire(key: str, device: str) -> None:

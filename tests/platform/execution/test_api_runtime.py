@@ -62,6 +62,8 @@ def test_moving_to_the_gpu_retires_the_cpu_kernel_and_sends_the_next_run_to_the_
     assert (kernel["device"], kernel["state"]) == ("gpu", "dead") and kernel["session"] == f"{old}.g1"
     assert [(task, p["session"]) for task, p in sent("cpu")] == [(protocol.TASK_EXECUTE, old), (protocol.TASK_SHUTDOWN, old)]
     assert sent("cpu")[1][1]["upto_seq"] == 1                               # the cpu run, if still waiting, does not run
+    moved = protocol.read_events(redis_client(), old, ns=namespace())[-1]   # for pages still on the old stream
+    assert (moved["type"], moved["data"]["state"], moved["data"]["device"]) == ("kernel", "moved", "gpu")
     second = alice_api.post(f"/api/notebooks/{nb.id}/cells/b/run", {}).json()
     [(task, payload)] = sent("gpu")
     assert (task, payload["session"], payload["device"], payload["seq"]) == (protocol.TASK_EXECUTE, kernel["session"], "gpu", 2)

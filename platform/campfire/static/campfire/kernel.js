@@ -48,6 +48,8 @@ export class KernelConnection {
     for (const pending of data.pending || []) this.track(pending.execution, pending.cell);
     this.kernelState = kernelState(data.kernel);
     this.device = data.kernel ? data.kernel.device : "cpu";
+    this.session = data.kernel ? data.kernel.session : null; // the stream this page follows
+    this.onSwitch = null; // runtime.js: called with the kernel after a runtime change
     this.ws = null;
     this.attempt = 0;
     this.everOpened = false;
@@ -141,6 +143,11 @@ export class KernelConnection {
 
   control({ type, data }) {
     if (type === "hello") {
+      if (this.session && data.session !== this.session) {
+        this.switchSession(data.kernel); // the runtime changed while this page was away (another tab)
+        return;
+      }
+      this.session = data.session;
       this.skew = Date.now() - data.time;
       this.setKernel(kernelState(data.kernel));
     } else if (type === "reset") {
@@ -282,6 +289,10 @@ export class KernelConnection {
   }
 
   kernelEvent(data) {
+    if (data.state === "moved") {
+      this.followMove(data);
+      return;
+    }
     const state = KERNEL_EVENT_STATES[data.state] || data.state;
     this.setKernel(state === "idle" && [...this.runs.values()].some((r) => r.started && !r.finished) ? "busy" : state, data.state === "ready" ? "" : data.message || "");
     if (["died", "lost", "culled"].includes(data.state) && !this.catchUp) this.app.announce(data.message || `Kernel ${data.state}.`);
@@ -302,12 +313,25 @@ export class KernelConnection {
       else this.ui.cellNotRun(run.cell, "the runtime changed");
     }
     this.device = kernel.device;
+    this.session = kernel.session;
     this.after = "0-0";
     const ws = this.ws;
     this.ws = null; // its close event is then ignored
     if (ws) ws.close();
     this.setKernel(kernelState(kernel));
+    if (this.onSwitch) this.onSwitch(kernel);
     this.connect();
+  }
+
+  /** Another tab moved the notebook to another runtime: follow its new session. */
+  async followMove(data) {
+    try {
+      const kernel = await apiFetch(path(this.notebookId, "kernel"));
+      if (kernel.session !== this.session) this.switchSession(kernel);
+      if (!this.catchUp) this.app.announce(`The kernel moved: ${data.message || kernel.device}.`);
+    } catch {
+      this.reconnectNow(); // the next hello says where the session is
+    }
   }
 
   // ---- actions ----

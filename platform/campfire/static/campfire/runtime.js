@@ -13,8 +13,10 @@ function label(runtime) {
 }
 
 export function bindRuntime(app, kernel, select) {
-  let current = kernel.device;
-  select.value = current;
+  select.value = kernel.device;
+  kernel.onSwitch = (detail) => {
+    select.value = detail.device;
+  };
 
   const refresh = async () => {
     try {
@@ -22,7 +24,7 @@ export function bindRuntime(app, kernel, select) {
         const option = select.querySelector(`option[value="${runtime.device}"]`);
         if (!option) continue;
         option.textContent = label(runtime);
-        option.disabled = !runtime.available && runtime.device !== current;
+        option.disabled = !runtime.available && runtime.device !== kernel.device;
       }
     } catch {
       // keep the options as they were
@@ -34,17 +36,16 @@ export function bindRuntime(app, kernel, select) {
     const device = select.value;
     const name = device.toUpperCase();
     if (!NO_KERNEL.has(kernel.kernelState) && !window.confirm(`Move this notebook to the ${name} runtime? Its kernel is shut down and all variables are lost.`)) {
-      select.value = current;
+      select.value = kernel.device;
       return;
     }
     select.disabled = true;
     try {
       const detail = await apiFetch(`/api/notebooks/${encodeURIComponent(kernel.notebookId)}/runtime`, { method: "PUT", body: { device } });
-      current = detail.device;
       kernel.switchSession(detail);
       app.announce(`Runtime: ${name}. The next run starts a kernel there.`);
     } catch (error) {
-      select.value = current;
+      select.value = kernel.device;
       app.execution.notice(`Could not change the runtime: ${error.detail || error.message}`);
     } finally {
       select.disabled = false;
