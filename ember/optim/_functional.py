@@ -6,7 +6,8 @@ arrays. Intermediate results go into ``work(i)`` scratch arrays (shaped like ``p
 parameters and steps), so a step allocates nothing but a state buffer the first time it is needed.
 
 The formulas and their order follow PyTorch's single-tensor implementations (``torch/optim/sgd.py``,
-``adam.py``, ``rmsprop.py``), so ember's parameters match PyTorch's step by step.
+``adam.py``, ``rmsprop.py``, ``adagrad.py``, ``adamax.py``, ``nadam.py``, ``radam.py``), so ember's parameters
+match PyTorch's step by step.
 
 Fused variants (issue 7: one CuPy kernel per parameter) replace a function for one array module:
 ``register_kernel("adam", cupy, fused_adam)``; the optimisers look theirs up with ``get_kernel(name, xp)``.
@@ -14,8 +15,8 @@ A replacement must have the same signature and effects; it may ignore ``work``.
 """
 import math
 
-__all__ = ["sgd_update", "adam_update", "rmsprop_update", "register_kernel", "get_kernel", "register_foreach_kernel",
-           "get_foreach_kernel"]
+__all__ = ["sgd_update", "adam_update", "rmsprop_update", "adagrad_update", "adamax_update", "nadam_update",
+           "radam_update", "register_kernel", "get_kernel", "register_foreach_kernel", "get_foreach_kernel"]
 
 
 def _effective_grad(xp, param, grad, work, weight_decay, maximize):
@@ -119,7 +120,106 @@ def rmsprop_update(xp, param, grad, square_avg, grad_avg, momentum_buffer, work,
     param -= t
 
 
-_DEFAULT = {"sgd": sgd_update, "adam": adam_update, "rmsprop": rmsprop_update}
+def _lerp_into(xp, avg, g, weight, t):
+    """``avg.lerp_(g, weight)`` using scratch ``t``."""
+    xp.subtract(g, avg, out=t)
+    t *= weight
+    avg += t
+
+
+def _add_square(xp, avg, g, beta, t):
+    """``avg.mul_(beta).addcmul_(g, g, value=1 - beta)`` using scratch ``t``."""
+    avg *= beta
+    xp.multiply(g, 1 - beta, out=t)
+    t *= g
+    avg += t
+
+
+def _decay_decoupled(param, lr, weight_decay, decoupled):
+    """Shrink ``param`` (decoupled weight decay); returns the weight decay left for the gradient (L2)."""
+    if weight_decay and decoupled:
+        param *= 1 - lr * weight_decay
+        return 0
+    return weight_decay
+
+
+def adagrad_update(xp, param, grad, state_sum, work, *, step, lr, lr_decay, weight_decay, eps, maximize):
+    """One Adagrad step: ``sum += g * g``; ``p -= clr * g / (sqrt(sum) + eps)``, ``clr`` decayed by ``step``."""
+    g = _effective_grad(xp, param, grad, work, weight_decay, maximize)
+    clr = lr / (1 + (step - 1) * lr_decay)
+    t = work(1)
+    xp.multiply(g, g, out=t)
+    state_sum += t
+    xp.sqrt(state_sum, out=t)
+    t += eps
+    xp.divide(g, t, out=t)
+    t *= clr
+    param -= t
+
+
+def adamax_update(xp, param, grad, exp_avg, exp_inf, work, *, step, lr, beta1, beta2, eps, weight_decay, maximize):
+    """One Adamax step: the second moment is an infinity norm, ``exp_inf = max(beta2 * exp_inf, |g| + eps)``."""
+    g = _effective_grad(xp, param, grad, work, weight_decay, maximize)
+    t = work(1)
+    _lerp_into(xp, exp_avg, g, 1 - beta1, t)
+    exp_inf *= beta2
+    xp.abs(g, out=t)
+    t += eps
+    xp.maximum(exp_inf, t, out=exp_inf)
+    xp.divide(exp_avg, exp_inf, out=t)      # param.addcdiv_(exp_avg, exp_inf, value=-clr)
+    t *= lr / (1 - beta1 ** step)
+    param -= t
+
+
+def nadam_update(xp, param, grad, exp_avg, exp_avg_sq, mu_product, work, *, step, lr, beta1, beta2, eps,
+                 weight_decay, momentum_decay, decoupled_weight_decay, maximize):
+    """One NAdam step. ``mu_product`` (a 0-d array: float32 on the host, as PyTorch keeps it, until a state dict
+    is loaded) accumulates the momentum schedule ``mu_t`` in place."""
+    weight_decay = _decay_decoupled(param, lr, weight_decay, decoupled_weight_decay)
+    g = _effective_grad(xp, param, grad, work, weight_decay, maximize)
+    mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
+    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
+    mu_product *= mu
+    prod = float(mu_product)
+    t, denom = work(1), work(2)
+    _lerp_into(xp, exp_avg, g, 1 - beta1, t)
+    _add_square(xp, exp_avg_sq, g, beta2, t)
+    xp.divide(exp_avg_sq, 1 - beta2 ** step, out=denom)
+    xp.sqrt(denom, out=denom)
+    denom += eps
+    xp.divide(g, denom, out=t)
+    t *= lr * (1.0 - mu) / (1.0 - prod)
+    param -= t
+    xp.divide(exp_avg, denom, out=t)
+    t *= lr * mu_next / (1.0 - prod * mu_next)
+    param -= t
+
+
+def radam_update(xp, param, grad, exp_avg, exp_avg_sq, work, *, step, lr, beta1, beta2, eps, weight_decay,
+                 decoupled_weight_decay, maximize):
+    """One RAdam step: Adam with the variance rectified once ``rho_t > 5``, plain momentum SGD before that."""
+    weight_decay = _decay_decoupled(param, lr, weight_decay, decoupled_weight_decay)
+    g = _effective_grad(xp, param, grad, work, weight_decay, maximize)
+    t = work(1)
+    _lerp_into(xp, exp_avg, g, 1 - beta1, t)
+    _add_square(xp, exp_avg_sq, g, beta2, t)
+    bias_correction1 = 1 - beta1 ** step
+    bias_correction2 = 1 - beta2 ** step
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+    if rho_t > 5.0:
+        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+        xp.sqrt(exp_avg_sq, out=t)
+        t += eps
+        xp.divide(exp_avg, t, out=t)
+        t *= lr * bias_correction2 ** 0.5 * rect / bias_correction1
+    else:
+        xp.multiply(exp_avg, lr / bias_correction1, out=t)
+    param -= t
+
+
+_DEFAULT = {"sgd": sgd_update, "adam": adam_update, "rmsprop": rmsprop_update, "adagrad": adagrad_update,
+            "adamax": adamax_update, "nadam": nadam_update, "radam": radam_update}
 _REGISTERED = {}
 
 

@@ -1,6 +1,6 @@
 """``Adam`` (with ``amsgrad``) and ``AdamW`` (decoupled weight decay)."""
 from ._functional import get_kernel
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_adam_options
 
 __all__ = ["Adam", "AdamW"]
 
@@ -13,15 +13,7 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        for i, b in enumerate(betas):
-            if not 0.0 <= b < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {b}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_adam_options(lr, betas, eps, weight_decay)
         if differentiable or capturable:
             raise NotImplementedError(f"{type(self).__name__}(differentiable/capturable) is not supported by ember")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
@@ -38,19 +30,13 @@ class Adam(Optimizer):
                         decoupled_weight_decay=group["decoupled_weight_decay"])
             if self._foreach_step(group, amsgrad, opts):
                 continue
-            for p in group["params"]:
-                g = p._grad
-                if g is None:
-                    continue
-                state = self.state[p]
-                step = self._next_step(state)
+            for p, state, step in self._each_param(group):
                 m = self._state_tensor(p, state, "exp_avg")
                 v = self._state_tensor(p, state, "exp_avg_sq")
                 vmax = self._state_tensor(p, state, "max_exp_avg_sq") if amsgrad else None
                 pa, dev = p._array, p._device
-                get_kernel("adam", dev.xp)(dev.xp, pa, g._array, m, v, vmax, self._work.bind(pa, dev), step=step,
-                                           **opts)
-                p._vc[0] += 1
+                get_kernel("adam", dev.xp)(dev.xp, pa, p._grad._array, m, v, vmax, self._work.bind(pa, dev),
+                                           step=step, **opts)
         return loss
 
     def _foreach_step(self, group, amsgrad, opts):

@@ -114,6 +114,16 @@ class Optimizer:
             t = state[key] = make(p._device.xp.zeros_like(p._array), p._device)
         return t._array
 
+    def _each_param(self, group):
+        """``(p, state, step)`` for each parameter of ``group`` with a gradient, its step count advanced; the
+        caller updates ``p`` in place, and its version counter moves on afterwards."""
+        for p in group["params"]:
+            if p._grad is None:
+                continue
+            state = self.state[p]
+            yield p, state, self._next_step(state)
+            p._vc[0] += 1
+
     @staticmethod
     def _next_step(state):
         """Increment the per-parameter step count (a float32 0-d tensor, as PyTorch keeps it); return it."""
@@ -195,7 +205,8 @@ def _cast_state(param, index, key, value):
             return make(np.asarray(value, np.float32))
         raise ValueError(f"state 'step' of parameter {index} must be a number or a tensor, got {type(value).__name__}")
     if isinstance(value, Tensor):
-        if value.shape != param.shape:
+        # 0-d values are per-parameter scalars (NAdam's mu_product): cast like PyTorch, whatever the shape
+        if value.dim() != 0 and value.shape != param.shape:
             raise ValueError(f"loaded state {key!r} of parameter {index} has shape {list(value.shape)} but the "
                              f"parameter has shape {list(param.shape)}")
         dtype = param.dtype if value.is_floating_point() else value.dtype
@@ -205,3 +216,16 @@ def _cast_state(param, index, key, value):
     if value is None or isinstance(value, (bool, int, float, str, _dt.dtype)):
         return value
     raise ValueError(f"unsupported value of type {type(value).__name__} in the state of parameter {index}")
+
+
+def check_adam_options(lr, betas, eps, weight_decay):
+    """The argument checks Adam and its relatives share, with PyTorch's messages."""
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    for i, b in enumerate(betas):
+        if not 0.0 <= b < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {b}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")

@@ -23,7 +23,9 @@ def _lambda(epoch):
 
 CASES = [("StepLR", dict(step_size=3, gamma=0.5)), ("MultiStepLR", dict(milestones=[2, 5, 5, 9], gamma=0.3)),
          ("ExponentialLR", dict(gamma=0.9)), ("CosineAnnealingLR", dict(T_max=7, eta_min=0.001)),
-         ("LambdaLR", dict(lr_lambda=_lambda))]
+         ("LambdaLR", dict(lr_lambda=_lambda)), ("ConstantLR", dict(factor=0.4, total_iters=6)),
+         ("LinearLR", dict(start_factor=0.2, end_factor=0.9, total_iters=8)),
+         ("PolynomialLR", dict(total_iters=12, power=2.0))]
 
 
 @pytest.mark.parametrize("name,kw", CASES, ids=[c[0] for c in CASES])
@@ -108,3 +110,17 @@ def test_warnings_and_errors():
         s.step(6)
     assert s.get_last_lr()[0] == pytest.approx(0.1 * 0.1 ** 3)
     assert math.isclose(eo.param_groups[1]["lr"], 0.3 * 0.1 ** 3)
+
+
+@pytest.mark.parametrize("name,kw", CASES[5:], ids=[c[0] for c in CASES[5:]])
+def test_step_with_an_epoch_uses_pytorchs_closed_form(name, kw):
+    eo, to = _opts()
+    es, ts = getattr(S, name)(eo, **kw), getattr(torch.optim.lr_scheduler, name)(to, **kw)
+    eo.step()
+    to.step()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for epoch in (3, 7, 20, 0, 5):
+            es.step(epoch)
+            ts.step(epoch)
+            assert es.get_last_lr() == pytest.approx(ts.get_last_lr(), rel=1e-12), epoch
