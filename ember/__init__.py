@@ -38,6 +38,12 @@ from .ops.shape import *  # noqa: E402,F401,F403
 from .ops.softmax import *  # noqa: E402,F401,F403
 from .ops.sorting import *  # noqa: E402,F401,F403
 from .ops.unary import *  # noqa: E402,F401,F403
+from .ops.structure import *  # noqa: E402,F401,F403
+from .ops.geometry import *  # noqa: E402,F401,F403
+from .ops.counting import *  # noqa: E402,F401,F403
+from .ops.quantile import *  # noqa: E402,F401,F403
+from .ops.solve import *  # noqa: E402,F401,F403
+from . import linalg  # noqa: E402,F401
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa
 from ._tensor import Tensor  # noqa: E402
 

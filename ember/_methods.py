@@ -5,6 +5,7 @@ before NumPy. Reflected operators swap the operands.
 """
 from .ops import combine, compare, conversion, elementwise as ew, indexing, inplace, linalg, reduction as red, shape, \
     softmax, sorting, unary
+from .ops import counting, geometry, quantile, solve, structure
 from ._tensor import Tensor
 
 
@@ -64,13 +65,14 @@ _PROPERTIES = {"T": shape.T, "mT": shape.mT}
 
 _SKIP = {"where", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "broadcast_tensors", "einsum",
          "scatter_rows", "atleast_1d", "atleast_2d", "T", "mT", "rsub", "rdiv", "rpow", "bool", "int", "float",
-         "type"}
+         "type", "meshgrid", "cdist", "searchsorted", "bucketize"}
 
 
 def install():
     for name, fn in OPERATORS.items():
         setattr(Tensor, name, fn)
-    for module in (ew, compare, unary, red, softmax, shape, combine, indexing, sorting, linalg, conversion, inplace):
+    for module in (ew, compare, unary, red, softmax, shape, combine, indexing, sorting, linalg, conversion, inplace,
+                   structure, geometry, counting, quantile, solve):
         for name in module.__all__:
             if name not in _SKIP and not hasattr(Tensor, name):
                 setattr(Tensor, name, getattr(module, name))
@@ -90,7 +92,8 @@ def op_bindings():
     ``ember.ops.nn_ops``. A profiler can wrap ``getattr(owner, name)`` and restore it afterwards."""
     import ember
     from .ops import nn_ops
-    modules = (ew, compare, unary, red, softmax, shape, combine, indexing, sorting, linalg, conversion, inplace)
+    modules = (ew, compare, unary, red, softmax, shape, combine, indexing, sorting, linalg, conversion, inplace,
+               structure, geometry, counting, quantile, solve)
     functions = {id(getattr(m, n)) for m in modules for n in m.__all__} | {id(getattr(nn_ops, n)) for n in
                                                                              nn_ops.__all__}
     out = []

@@ -11,7 +11,7 @@ from ._util import (Tensor, as_tensor_arg, edge, grad_state, is_array, make, new
                     save_versions, sum_to, xp_of)
 
 __all__ = ["add", "sub", "mul", "div", "true_divide", "pow", "maximum", "minimum", "floor_divide", "remainder",
-           "rsub", "rdiv", "rpow", "where", "clamp", "clip", "fmod", "atan2"]
+           "rsub", "rdiv", "rpow", "where", "clamp", "clip", "fmod", "atan2", "lerp"]
 
 
 def _float_if_int(x):
@@ -510,3 +510,16 @@ def _clamp_tensor(input, min, max):
 
 
 clip = clamp
+
+
+def lerp(input, end, weight):
+    """``input + weight * (end - input)``; ``weight`` is a number or a tensor (all broadcast). Composed, so each
+    operand's gradient is recorded by the ops underneath."""
+    if not isinstance(input, Tensor) or not isinstance(end, Tensor):
+        raise TypeError(f"lerp(): expected Tensors for input and end, got {type(input).__name__} and "
+                        f"{type(end).__name__}")
+    if input._array.dtype != end._array.dtype:
+        raise RuntimeError(f"expected dtype {input.dtype._short} for `end` but got dtype {end.dtype._short}")
+    if input._array.dtype.kind != "f":
+        raise RuntimeError(f"lerp: expected a floating-point input, got {input.dtype}")
+    return add(input, mul(weight, sub(end, input)))

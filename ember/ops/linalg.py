@@ -8,7 +8,7 @@ from ..autograd.node import Node
 from ..backend import check_same_device
 from ._util import Tensor, make, record, save_versions, sum_to, xp_of
 
-__all__ = ["matmul", "mm", "bmm", "dot", "vdot", "mv", "outer", "inner", "addmm", "einsum"]
+__all__ = ["matmul", "mm", "bmm", "dot", "vdot", "mv", "outer", "inner", "addmm", "baddbmm", "einsum"]
 
 
 def _blas_ready(a):
@@ -216,6 +216,19 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     r = mm(mat1, mat2)
     if alpha != 1:
         r = r * alpha
+    return r + (input * beta if beta != 1 else input)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """``beta * input + alpha * bmm(batch1, batch2)``; ``input`` broadcasts, and is ignored when ``beta`` is 0."""
+    r = bmm(batch1, batch2)
+    if alpha != 1:
+        r = r * alpha
+    if beta == 0:               # input's values (even nan) are ignored, as in PyTorch; it must still broadcast
+        from ._util import broadcastable_to
+        if not broadcastable_to(input._array.shape, r._array.shape):
+            raise RuntimeError(f"baddbmm: input of shape {list(input.shape)} does not broadcast to {list(r.shape)}")
+        return r
     return r + (input * beta if beta != 1 else input)
 
 

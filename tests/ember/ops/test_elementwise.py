@@ -51,9 +51,20 @@ SPECS = [
     Op("clamp_max", lambda m, x: x.clamp(max=0.1), [(3, 4)]),
     Op("clamp_tensor", lambda m, x, lo, hi: m.clamp(x, lo - 1, hi + 1), [((3, 4), (3, 4), (4,)), ((3, 4), (1, 4), ())]),
     Op("clamp_tensor_min", lambda m, x, lo: m.clamp(x, min=lo), [((3, 4), (3, 4))]),
+    Op("lerp_scalar", lambda m, x, y: m.lerp(x, y, 0.3), BINARY_SHAPES[:5]),
+    Op("lerp_scalar_high", lambda m, x, y: x.lerp(y, 0.8), [((3, 4), (3, 4))]),
+    Op("lerp_tensor", lambda m, x, y, w: m.lerp(x, y, w), [((3, 4), (3, 4), (3, 4)), ((3, 1), (4,), (3, 4)),
+                                                            ((), (), ()), ((0, 2), (2,), ())]),
 ]
 
 test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+
+
+def test_lerp_errors():
+    with pytest.raises(RuntimeError, match="expected dtype"):
+        ember.lerp(ember.zeros(2), ember.zeros(2, dtype=ember.float64), 0.5)
+    with pytest.raises(TypeError, match="expected Tensors"):
+        ember.lerp(ember.zeros(2), 1.0, 0.5)
 
 
 def test_error_messages():
