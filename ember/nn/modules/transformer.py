@@ -1,0 +1,134 @@
+"""``TransformerEncoderLayer`` and ``TransformerEncoder`` on ember's ``MultiheadAttention``, with PyTorch's submodule
+names (``self_attn``, ``linear1``, ``norm1`` ..., ``layers.N``) so state dicts load across; and
+``Transformer.generate_square_subsequent_mask``.
+
+PyTorch's inference fast path (fused kernels, nested tensors for padded batches) is not reproduced: ember always
+takes the plain path. Its values agree, except that PyTorch's nested-tensor path in ``TransformerEncoder`` (eval,
+no grad, a ``src_key_padding_mask``) returns zeros at padded positions where ember returns the computed values.
+"""
+import copy
+
+from ... import creation
+from .. import functional as F
+from .._attention import _canonical_mask
+from .activation import GELU, ReLU
+from .attention import MultiheadAttention
+from .container import ModuleList
+from .dropout import Dropout
+from .linear import Linear
+from .module import Module
+from .normalization import LayerNorm
+
+__all__ = ["Transformer", "TransformerEncoder", "TransformerEncoderLayer"]
+
+
+def _generate_square_subsequent_mask(sz, device=None, dtype=None):
+    """``(sz, sz)``: ``-inf`` above the diagonal (future positions), 0 elsewhere."""
+    return creation.full((sz, sz), float("-inf"), dtype=dtype, device=device).triu(1)
+
+
+def _get_activation_fn(activation):
+    if activation == "relu":
+        return F.relu
+    if activation == "gelu":
+        return F.gelu
+    raise RuntimeError(f"activation should be relu/gelu, not {activation}")
+
+
+def _detect_is_causal_mask(mask, is_causal=None, size=None):
+    """``is_causal`` if given; otherwise whether ``mask`` equals the causal mask (PyTorch's detection)."""
+    if is_causal is None and mask is not None:
+        sz = size if size is not None else mask.size(-2)
+        causal = _generate_square_subsequent_mask(sz, device=mask.device, dtype=mask.dtype)
+        return tuple(mask.shape) == tuple(causal.shape) and bool((mask == causal).all())
+    return is_causal is True
+
+
+class Transformer(Module):
+    """Only the static ``generate_square_subsequent_mask`` is available: ember has no transformer decoder yet."""
+
+    def __init__(self, *args, **kwargs):
+        raise NotImplementedError("nn.Transformer (encoder-decoder) is not implemented in ember; use "
+                                  "nn.TransformerEncoder, and Transformer.generate_square_subsequent_mask for masks")
+
+    @staticmethod
+    def generate_square_subsequent_mask(sz, device=None, dtype=None):
+        return _generate_square_subsequent_mask(sz, device=device, dtype=dtype)
+
+
+class TransformerEncoderLayer(Module):
+    """Self-attention then a feed-forward block, each with a residual connection and a LayerNorm (after each
+    block, or before it with ``norm_first=True``).
+
+    ``forward(src, src_mask=None, src_key_padding_mask=None, is_causal=False)``; ``src`` is ``(S, N, E)``,
+    ``(N, S, E)`` with ``batch_first=True``, or unbatched ``(S, E)``. Masks are ``MultiheadAttention``'s.
+    """
+
+    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu, layer_norm_eps=1e-5,
+                 batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
+        super().__init__()
+        kw = dict(device=device, dtype=dtype)
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
+                                            **kw)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **kw)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **kw)
+        self.norm_first = norm_first
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
+        self.dropout1 = Dropout(dropout)
+        self.dropout2 = Dropout(dropout)
+        if isinstance(activation, str):
+            activation = _get_activation_fn(activation)
+        # PyTorch's flag for its fused path (1 relu, 2 gelu); kept for code that reads it
+        if activation is F.relu or isinstance(activation, ReLU):
+            self.activation_relu_or_gelu = 1
+        elif activation is F.gelu or isinstance(activation, GELU):
+            self.activation_relu_or_gelu = 2
+        else:
+            self.activation_relu_or_gelu = 0
+        self.activation = activation          # a Module (e.g. GELU()) is registered, and printed, as PyTorch does
+
+    def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+        x = src
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
+            return x + self._ff_block(self.norm2(x))
+        x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
+        return self.norm2(x + self._ff_block(x))
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
+                           is_causal=is_causal)[0]
+        return self.dropout1(x)
+
+    def _ff_block(self, x):
+        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+
+class TransformerEncoder(Module):
+    """``num_layers`` deep copies of ``encoder_layer`` applied in turn (as ``layers.0`` ...), then ``norm`` if given.
+
+    ``forward(src, mask=None, src_key_padding_mask=None, is_causal=None)``; ``is_causal=None`` detects a causal
+    ``mask``. ``enable_nested_tensor`` and ``mask_check`` are accepted and ignored (ember has no nested tensors).
+    """
+
+    def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
+        super().__init__()
+        self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
+        self.num_layers = num_layers
+        self.norm = norm
+        self.enable_nested_tensor = enable_nested_tensor
+        self.use_nested_tensor = False
+        self.mask_check = mask_check
+
+    def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+        if src.dim() == 2:
+            seq_len = src.shape[0]
+        else:
+            seq_len = src.shape[1 if self.layers[0].self_attn.batch_first else 0]
+        is_causal = _detect_is_causal_mask(_canonical_mask(mask, "mask", src.dtype), is_causal, seq_len)
+        output = src
+        for mod in self.layers:
+            output = mod(output, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
+        return output if self.norm is None else self.norm(output)
