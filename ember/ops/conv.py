@@ -96,17 +96,23 @@ class ConvolutionBackward0(Node):
         return gx, gw, gb
 
 
-def _check_conv(input, weight, bias, groups, dims):
+def check_operands(op, input, weight, bias):
+    """What every convolution (plain or transposed) asks of its operands: tensors, one device, one dtype."""
     for t, name in ((input, "input"), (weight, "weight")):
         if not isinstance(t, Tensor):
-            raise TypeError(f"conv{dims}d(): {name} must be a Tensor, got {type(t).__name__}")
+            raise TypeError(f"{op}(): {name} must be a Tensor, got {type(t).__name__}")
     devs = [t._device for t in (input, weight, bias) if t is not None]
     if any(d is not devs[0] for d in devs):
-        check_same_device(f"conv{dims}d", *devs)
+        check_same_device(op, *devs)
     x, w = input._array, weight._array
     if x.dtype != w.dtype or (bias is not None and bias._array.dtype != x.dtype):
         raise RuntimeError(f"Input type ({input.dtype._short}) and weight type ({weight.dtype._short}) should be the "
                            f"same")
+    return x, w
+
+
+def _check_conv(input, weight, bias, groups, dims):
+    x, w = check_operands(f"conv{dims}d", input, weight, bias)
     if w.ndim != dims + 2:
         raise RuntimeError(f"weight should have {dims + 2} dimensions for conv{dims}d, got shape {list(w.shape)}")
     if x.ndim != dims + 2:

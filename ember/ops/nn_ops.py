@@ -14,6 +14,11 @@ from ..backend import check_same_device
 from ..random import _rng
 from . import shape as _shape
 from .conv import conv1d, conv2d
+from .conv_transpose import conv_transpose1d, conv_transpose2d
+from .distance import pairwise_distance, triplet_margin_loss
+from .fold import fold, unfold
+from .prelu import prelu
+from .resample import interpolate, pixel_shuffle, pixel_unshuffle
 from .elementwise import clamp
 from .indexing import scatter_rows
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div, l1_loss,
@@ -32,7 +37,8 @@ __all__ = ["linear", "dropout", "embedding", "one_hot", "pad", "normalize", "cos
            "binary_cross_entropy_with_logits", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div",
            "layer_norm", "batch_norm", "group_norm", "relu", "relu6", "leaky_relu", "gelu", "silu", "mish",
            "softplus", "elu", "selu", "sigmoid", "tanh", "hardtanh", "hardsigmoid", "hardswish", "logsigmoid",
-           "softsign", "tanhshrink", "softmax", "log_softmax"]
+           "softsign", "tanhshrink", "softmax", "log_softmax", "conv_transpose1d", "conv_transpose2d", "interpolate",
+           "pixel_shuffle", "pixel_unshuffle", "prelu", "pairwise_distance", "triplet_margin_loss", "unfold", "fold"]
 
 
 # ---- linear --------------------------------------------------------------------------------------------

@@ -16,6 +16,16 @@ def _ntuple(v, n, name):
     return (int(v),) * n
 
 
+def check_groups(in_channels, out_channels, groups):
+    """Both channel counts must split into ``groups`` (plain and transposed convolutions)."""
+    if groups <= 0:
+        raise ValueError("groups must be a positive integer")
+    if in_channels % groups != 0:
+        raise ValueError("in_channels must be divisible by groups")
+    if out_channels % groups != 0:
+        raise ValueError("out_channels must be divisible by groups")
+
+
 class _ConvNd(Module):
     _dims = 0
 
@@ -23,12 +33,7 @@ class _ConvNd(Module):
                  padding_mode="zeros", device=None, dtype=None):
         super().__init__()
         n = self._dims
-        if groups <= 0:
-            raise ValueError("groups must be a positive integer")
-        if in_channels % groups != 0:
-            raise ValueError("in_channels must be divisible by groups")
-        if out_channels % groups != 0:
-            raise ValueError("out_channels must be divisible by groups")
+        check_groups(in_channels, out_channels, groups)
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"padding_mode must be one of {_PADDING_MODES}, but got padding_mode='{padding_mode}'")
         self.in_channels, self.out_channels = in_channels, out_channels
