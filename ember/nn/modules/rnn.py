@@ -5,6 +5,10 @@ so autograd and the GPU come for free.
 Per layer and direction the input projection of every timestep is one ``linear``; the Python loop over time
 then does only the recurrent product and the gate arithmetic. Timesteps are taken with one ``unbind`` (its
 backward writes every step's gradient into one array, not one zero-filled copy per step).
+
+A ``PackedSequence`` input is run as its padded batch (in the packed, longest-first order): at steps past a
+sequence's end its state is kept by selection (``where``), so each final state is the one at its own length and the
+reverse direction starts each sequence from the initial state at its last step.
 """
 import math
 import numbers
@@ -13,8 +17,10 @@ import warnings
 from ... import creation
 from ..._tensor import Tensor
 from ...ops import combine
+from ...ops.elementwise import where
 from .. import functional as F, init
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence, _lengths, _np, packed_from_padded, padded_from_packed
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -22,12 +28,18 @@ __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell"
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _refuse_packed(input, name):
+def _check_tensor(input, name):
     if not isinstance(input, Tensor):
-        if hasattr(input, "batch_sizes"):
-            raise NotImplementedError(f"{name}: PackedSequence input is not supported by ember; pad the batch to "
-                                      "one length (and mask the padded steps) instead")
-        raise TypeError(f"{name}: expected a Tensor input, got {type(input).__name__}")
+        raise TypeError(f"{name}: expected a Tensor or PackedSequence input, got {type(input).__name__}")
+
+
+def _select(mask, new, old):
+    """The new state where the sequence still runs (``mask`` ``(N, 1)``), the old one past its end."""
+    if mask is None:
+        return new
+    if isinstance(new, tuple):
+        return tuple(where(mask, a, b) for a, b in zip(new, old))
+    return where(mask, new, old)
 
 
 # ---- one timestep: xi is the input projection (bias included) for this step -------------------------------
@@ -154,19 +166,25 @@ class RNNBase(Module):
 
     def _prepare(self, input, hx, name):
         """Returns ``(x (L, N, H_in), states, batched)``; ``states`` is a tuple of per-(layer, direction) lists
-        (h, and c for the LSTM), or None for zeros."""
-        _refuse_packed(input, name)
-        if input.dim() not in (2, 3):
-            raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.dim()}D "
-                             + ("tensor instead" if name == "RNN" else "instead"))
-        batched = input.dim() == 3
-        x = input if not batched else (input.transpose(0, 1) if self.batch_first else input)
-        if not batched:
-            x = x.unsqueeze(1)
+        (h, and c for the LSTM), or None for zeros. A ``PackedSequence`` comes back padded, in its sorted order."""
+        if isinstance(input, PackedSequence):
+            batch_sizes = _np(input.batch_sizes)
+            x, batched = padded_from_packed(input.data, batch_sizes, batch_sizes.size), True
+        else:
+            _check_tensor(input, name)
+            if input.dim() not in (2, 3):
+                raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.dim()}D "
+                                 + ("tensor instead" if name == "RNN" else "instead"))
+            batched = input.dim() == 3
+            x = input if not batched else (input.transpose(0, 1) if self.batch_first else input)
+            if not batched:
+                x = x.unsqueeze(1)
         self._check_input(x)
         if hx is None:
             return x, None, batched
         states = tuple(hx) if self.mode == "LSTM" else (hx,)
+        if isinstance(input, PackedSequence) and input.sorted_indices is not None:
+            states = tuple(s.index_select(1, input.sorted_indices) for s in states)   # PyTorch's permute_hidden
         want = 3 if batched else 2
         if any(s.dim() != want for s in states):
             kind = "batched 3-D" if batched else "unbatched 2-D"
@@ -194,9 +212,10 @@ class RNNBase(Module):
             return h
         return h, creation.zeros((n, self.hidden_size), dtype=x.dtype, device=x.device)
 
-    def _direction(self, x, state, layer, direction):
+    def _direction(self, x, state, layer, direction, masks):
         """Run one layer in one direction over ``x (L, N, H_in)``: returns the outputs ``(L, N, H_out)`` and the
-        final state."""
+        final state. ``masks[t]`` (``(N, 1)``, True where a sequence still runs, or None for all) freezes the state
+        of packed sequences past their ends."""
         w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, direction)
         steps = _input_projection(self.mode, x, w_ih, b_ih, b_hh).unbind(0)
         order = range(len(steps) - 1, -1, -1) if direction else range(len(steps))
@@ -204,26 +223,35 @@ class RNNBase(Module):
         mode = self.mode
         if mode == "LSTM":
             for t in order:
-                state = _lstm_step(steps[t], state, w_hh, w_hr)
+                state = _select(masks[t], _lstm_step(steps[t], state, w_hh, w_hr), state)
                 outs[t] = state[0]
         elif mode == "GRU":
             for t in order:
-                state = outs[t] = _gru_step(steps[t], state, w_hh, b_hh)
+                state = outs[t] = _select(masks[t], _gru_step(steps[t], state, w_hh, b_hh), state)
         else:
             act = F.tanh if mode == "RNN_TANH" else F.relu
             for t in order:
-                state = outs[t] = _rnn_step(steps[t], state, w_hh, act)
+                state = outs[t] = _select(masks[t], _rnn_step(steps[t], state, w_hh, act), state)
         return combine.stack(outs), state
 
     def _run(self, input, hx, name):
         x, states, batched = self._prepare(input, hx, name)
         if x.shape[0] == 0:
             raise RuntimeError(f"{name}: expected a sequence of at least one step, got length 0")
+        packed = isinstance(input, PackedSequence)
+        masks = [None] * x.shape[0]
+        if packed:
+            batch_sizes = _np(input.batch_sizes)
+            lengths = _lengths(batch_sizes)
+            for t in range(x.shape[0]):
+                if batch_sizes[t] < x.shape[1]:
+                    masks[t] = creation.tensor((lengths > t)[:, None], device=x.device)
         finals = []
         for layer in range(self.num_layers):
             outs = []
             for d in range(self._directions):
-                out, final = self._direction(x, self._initial(x, states, layer * self._directions + d), layer, d)
+                out, final = self._direction(x, self._initial(x, states, layer * self._directions + d), layer, d,
+                                             masks)
                 outs.append(out)
                 finals.append(final)
             x = outs[0] if len(outs) == 1 else combine.cat(outs, 2)
@@ -233,7 +261,12 @@ class RNNBase(Module):
             hidden = (combine.stack([f[0] for f in finals]), combine.stack([f[1] for f in finals]))
         else:
             hidden = (combine.stack(finals),)
-        if not batched:
+        if packed:
+            if input.unsorted_indices is not None:
+                hidden = tuple(h.index_select(1, input.unsorted_indices) for h in hidden)
+            x = PackedSequence(packed_from_padded(x, batch_sizes), input.batch_sizes, input.sorted_indices,
+                               input.unsorted_indices)
+        elif not batched:
             x = x.squeeze(1)
             hidden = tuple(h.squeeze(1) for h in hidden)
         elif self.batch_first:

@@ -1,6 +1,6 @@
 """RNN, LSTM, GRU and their cells against PyTorch (same weights): outputs, final states, the gradients of inputs,
-initial states and every parameter; layouts, reprs, init, errors, a training run and the GPU."""
-import collections
+initial states and every parameter (also for PackedSequence input); layouts, reprs, init, errors, a training run and
+the GPU."""
 import math
 
 import numpy as np
@@ -10,6 +10,7 @@ import torch
 import ember
 import ember.nn as nn
 from tests.ember.cuda.conftest import gpu, host  # noqa: F401  (gpu: the fake/real GPU fixture)
+from ember.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 from tests.ember.nn.parity import TOL, to_ember_state
 
 RNG = np.random.default_rng(11)
@@ -195,9 +196,13 @@ def test_default_init_is_uniform_in_one_over_sqrt_hidden():
 def test_errors_match_pytorch():
     lstm, gru = nn.LSTM(H_IN, H), nn.GRU(H_IN, H)
     x = ember.randn(L, N, H_IN)
-    packed = collections.namedtuple("PackedSequence", "data batch_sizes sorted_indices unsorted_indices")
-    with pytest.raises(NotImplementedError, match="PackedSequence input is not supported"):
-        lstm(packed(x, ember.tensor([3] * L), None, None))
+    with pytest.raises(TypeError, match="LSTM: expected a Tensor or PackedSequence input, got list"):
+        lstm([x])
+    packed = pack_padded_sequence(x, [5, 2, 1])
+    with pytest.raises(RuntimeError, match=r"Expected hidden size \(1, 3, 6\), got \[1, 2, 6\]"):
+        gru(packed, ember.zeros(1, 2, H))
+    with pytest.raises(RuntimeError, match=r"input.size\(-1\) must be equal to input_size. Expected 4, got 3"):
+        gru(pack_padded_sequence(ember.randn(L, N, 3), [5, 2, 1]))
     with pytest.raises(ValueError, match="LSTM: Expected input to be 2D or 3D, got 4D instead"):
         lstm(ember.randn(1, L, N, H_IN))
     with pytest.raises(RuntimeError, match=r"input.size\(-1\) must be equal to input_size. Expected 4, got 3"):
@@ -254,5 +259,104 @@ def test_lstm_forward_and_backward_on_the_gpu_match_the_cpu(gpu):  # noqa: F811
         ((out * out).sum() + h.sum() + (c * c).sum()).backward()
         results.append([host(t) for t in (out, h, c)] + [host(t.grad) for t in ins]
                        + [host(p.grad) for p in model.parameters()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)
+
+
+# (num_layers, bidirectional, h0 given, lengths, enforce_sorted, batch_first)
+PACKED = [(1, False, False, [5, 3, 2], True, False), (2, True, True, [2, 5, 1], False, False),
+          (3, True, False, [4, 1, 4], False, True), (2, False, True, [1, 3, 5], False, True),
+          (1, True, True, [5, 5, 5], True, False)]
+
+
+def _packed_compare(e, t, lengths, enforce_sorted, batch_first, states, dtype="float64"):
+    """Pack the same padded input for both, run, compare the packed output (fields and padded values), the final
+    states, and the gradients of the padded input, the initial states and every parameter."""
+    tol = TOL[dtype] if dtype == "float64" else dict(rtol=2e-4, atol=2e-5)
+    x = _input(batch_first)
+    arrays = [x] + (states or [])
+    e_in = [ember.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+    t_in = [torch.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+    outs = []
+    for lib, mod, ins, pack in ((ember, e, e_in, pack_padded_sequence),
+                                (torch, t, t_in, torch.nn.utils.rnn.pack_padded_sequence)):
+        packed = pack(ins[0], lengths, batch_first=batch_first, enforce_sorted=enforce_sorted)
+        hx = None if not states else (tuple(ins[1:]) if len(ins) == 3 else ins[1])
+        outs.append(mod(packed, hx))
+    (eo, eh), (to, th) = outs
+    assert isinstance(eo, PackedSequence) and eo.batch_sizes is not None
+    np.testing.assert_array_equal(eo.batch_sizes.numpy(), to.batch_sizes.numpy())
+    for a, b in ((eo.sorted_indices, to.sorted_indices), (eo.unsorted_indices, to.unsorted_indices)):
+        assert (a is None) == (b is None) and (a is None or (a.numpy() == b.numpy()).all())
+    np.testing.assert_allclose(eo.data.detach().numpy(), to.data.detach().numpy(), **tol)
+    ep, _ = pad_packed_sequence(eo, batch_first=batch_first)
+    tp, _ = torch.nn.utils.rnn.pad_packed_sequence(to, batch_first=batch_first)
+    np.testing.assert_allclose(ep.detach().numpy(), tp.detach().numpy(), **tol)
+    e_out, t_out = [ep] + list(eh if isinstance(eh, tuple) else (eh,)), [tp] + list(th if isinstance(th, tuple)
+                                                                                    else (th,))
+    e_loss = t_loss = 0
+    for a, b in zip(e_out, t_out):
+        assert tuple(a.shape) == tuple(b.shape)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), **tol)
+        g = RNG.standard_normal(tuple(b.shape)).astype(dtype)
+        e_loss = e_loss + (a * ember.tensor(g)).sum()
+        t_loss = t_loss + (b * torch.tensor(g)).sum()
+    e_loss.backward()
+    t_loss.backward()
+    for a, b in zip(e_in, t_in):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), **tol)
+    tp_params = dict(t.named_parameters())
+    for name, p in e.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), tp_params[name].grad.numpy(), err_msg=name, **tol)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("layers,bidir,h0,lengths,enforce_sorted,batch_first", PACKED)
+def test_packed_input_matches_pytorch(kind, layers, bidir, h0, lengths, enforce_sorted, batch_first):
+    cls, kw = KINDS[kind]
+    e, t = _pair(cls, num_layers=layers, bidirectional=bidir, batch_first=batch_first, **kw)
+    _packed_compare(e, t, lengths, enforce_sorted, batch_first, _states(cls, layers, bidir, False) if h0 else None)
+
+
+def test_packed_lstm_projection_and_float32_match_pytorch():
+    e, t = _pair("LSTM", num_layers=2, bidirectional=True, proj_size=2)
+    _packed_compare(e, t, [3, 5, 2], False, False, _states("LSTM", 2, True, False, proj_size=2))
+    e, t = _pair("GRU", dtype="float32", num_layers=2, bidirectional=True)
+    _packed_compare(e, t, [2, 4, 5], False, False, _states("GRU", 2, True, False), dtype="float32")
+
+
+def test_packed_final_state_is_each_sequence_run_alone():
+    """h_n of a packed batch equals running each sequence by itself at its own length (forward and reverse)."""
+    ember.manual_seed(0)
+    gru = nn.GRU(H_IN, H, num_layers=2, bidirectional=True).double()
+    x = ember.tensor(_input())
+    lengths = [2, 5, 3]
+    out, h = gru(pack_padded_sequence(x, lengths, enforce_sorted=False))
+    padded, _ = pad_packed_sequence(out)
+    for b, n in enumerate(lengths):
+        alone_out, alone_h = gru(x[:n, b])
+        np.testing.assert_allclose(h[:, b].detach().numpy(), alone_h.detach().numpy(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(padded[:n, b].detach().numpy(), alone_out.detach().numpy(), rtol=1e-12,
+                                   atol=1e-12)
+        assert not padded[n:, b].detach().numpy().any()
+
+
+def test_packed_lstm_on_the_gpu_matches_the_cpu(gpu):  # noqa: F811
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((L, N, H_IN)).astype(np.float32)
+    ember.manual_seed(0)
+    cpu = nn.LSTM(H_IN, H, num_layers=2, bidirectional=True)
+    dev = nn.LSTM(H_IN, H, num_layers=2, bidirectional=True)
+    dev.load_state_dict(cpu.state_dict())
+    dev.to("cuda")
+    results = []
+    for model, device in ((cpu, "cpu"), (dev, "cuda")):
+        xin = ember.tensor(x, device=device, requires_grad=True)
+        packed = pack_padded_sequence(xin, [2, 5, 3], enforce_sorted=False)
+        assert packed.sorted_indices.device.type == device and packed.batch_sizes.device.type == "cpu"
+        out, (h, c) = model(packed)
+        assert out.data.device.type == device
+        ((out.data * out.data).sum() + h.sum() + (c * c).sum()).backward()
+        results.append([host(t) for t in (out.data, h, c, xin.grad)] + [host(p.grad) for p in model.parameters()])
     for a, b in zip(*results):
         np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)

@@ -1,6 +1,6 @@
 """TransformerEncoderLayer and TransformerEncoder against PyTorch (same weights): outputs and the gradients of the
 input and every parameter for norm_first, activations, masks, batch_first, bias and unbatched input; layouts, reprs
-and the causal-mask helper."""
+and the causal-mask helper. The decoder and the full Transformer are in test_transformer_decoder.py."""
 import numpy as np
 import pytest
 import torch
@@ -26,22 +26,25 @@ def _load(e, t, dtype="float64"):
 
 
 def _compare(e, t, x, dtype="float64", **call):
-    """Compare ``e(x, **call)`` with ``t(x, **call)`` (mask arrays converted per library) and all gradients."""
+    """Compare ``e(x, **call)`` with ``t(x, **call)`` (mask arrays converted per library) and all gradients;
+    ``x`` may be a tuple of inputs (``tgt, memory``), each checked for its gradient."""
     tol = TOL[dtype] if dtype == "float64" else dict(rtol=2e-4, atol=2e-5)
     _load(e, t, dtype)
     e.train()                                      # dropout is 0; training mode keeps PyTorch off its fused path
     t.train()
-    ex = ember.tensor(x.astype(dtype), requires_grad=True)
-    tx = torch.tensor(x.astype(dtype), requires_grad=True)
+    xs = x if isinstance(x, tuple) else (x,)
+    exs = [ember.tensor(a.astype(dtype), requires_grad=True) for a in xs]
+    txs = [torch.tensor(a.astype(dtype), requires_grad=True) for a in xs]
     conv = {n: (v.astype(dtype) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v) for n, v in call.items()}
-    eo = e(ex, **{n: ember.tensor(v) if isinstance(v, np.ndarray) else v for n, v in conv.items()})
-    to = t(tx, **{n: torch.tensor(v) if isinstance(v, np.ndarray) else v for n, v in conv.items()})
+    eo = e(*exs, **{n: ember.tensor(v) if isinstance(v, np.ndarray) else v for n, v in conv.items()})
+    to = t(*txs, **{n: torch.tensor(v) if isinstance(v, np.ndarray) else v for n, v in conv.items()})
     assert tuple(eo.shape) == tuple(to.shape)
     np.testing.assert_allclose(eo.detach().numpy(), to.detach().numpy(), **tol)
     g = RNG.standard_normal(tuple(to.shape)).astype(dtype)
     (eo * ember.tensor(g)).sum().backward()
     (to * torch.tensor(g)).sum().backward()
-    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), **tol)
+    for ex, tx in zip(exs, txs):
+        np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), **tol)
     tp = dict(t.named_parameters())
     assert [n for n, _ in e.named_parameters()] == list(tp)
     for name, p in e.named_parameters():
@@ -135,8 +138,6 @@ def test_square_subsequent_mask_matches_pytorch():
                                       torch.nn.Transformer.generate_square_subsequent_mask(size).numpy())
     m = nn.Transformer.generate_square_subsequent_mask(3, dtype=ember.float64)
     assert m.dtype == ember.float64
-    with pytest.raises(NotImplementedError, match="use nn.TransformerEncoder"):
-        nn.Transformer()
 
 
 def test_default_layout_init_training_dropout_and_errors():
