@@ -38,9 +38,10 @@ class ConvolutionBackward0(Node):
         return gx, gw, gb
 
 
-def _check(input, weight, bias, groups, dims):
+def check_transposed(input, weight, bias, groups, dims, ndim=4):
+    """A transposed convolution's operands, as ``ndim``-D arrays (1-D ones arrive here made 2-D)."""
     x, w = check_operands(f"conv_transpose{dims}d", input, weight, bias)
-    if w.ndim != 4 or x.ndim != 4:
+    if w.ndim != ndim or x.ndim != ndim:
         raise RuntimeError(f"conv_transpose{dims}d: expected {dims + 2}D weight and {dims + 1}D (unbatched) or "
                            f"{dims + 2}D (batched) input, got weight {list(w.shape)} and input {list(x.shape)}")
     if groups < 1 or w.shape[0] % groups:
@@ -50,6 +51,7 @@ def _check(input, weight, bias, groups, dims):
                            f"have {w.shape[0]} channels, but got {x.shape[1]} channels instead")
     if bias is not None and bias._array.shape != (w.shape[1] * groups,):
         raise RuntimeError(f"bias must have shape [{w.shape[1] * groups}], got {list(bias._array.shape)}")
+    return x, w
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
@@ -61,7 +63,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                                         dilation), 0)
     if isinstance(padding, str):
         raise TypeError("conv_transpose2d(): padding must be an int or a tuple of ints, not a string")
-    _check(input, weight, bias, groups, 2)
+    check_transposed(input, weight, bias, groups, 2)
     x, w = input._array, weight._array
     n, ci, h, wd = x.shape
     _, cog, kh, kw = w.shape

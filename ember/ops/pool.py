@@ -12,7 +12,8 @@ from ..backend import cpu, transfer
 from .conv import _pair, col2im_add, windows
 from ._util import make, record, xp_of
 
-__all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d"]
+__all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
+           "max_pool1d_with_indices", "max_pool2d_with_indices"]
 
 
 def _pool_out(n, k, s, p, d, ceil_mode):
@@ -170,6 +171,18 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if return_indices:
         return squeeze(out[0], -2), squeeze(out[1], -2)
     return squeeze(out, -2)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """``max_pool2d`` returning ``(output, indices)`` whatever ``return_indices`` says (as PyTorch does)."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """``max_pool1d`` returning ``(output, indices)`` whatever ``return_indices`` says (as PyTorch does)."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 # ---- average pooling -----------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
-"""``Conv1d`` and ``Conv2d`` (stride, padding incl. ``'same'``/``'valid'``, dilation, groups, bias, padding modes)."""
+"""``Conv1d``, ``Conv2d`` and ``Conv3d`` (stride, padding incl. ``'same'``/``'valid'``, dilation, groups, bias,
+padding modes)."""
 from .. import functional as F
 from .linear import reset_weight_and_bias, weight_and_bias
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -110,3 +111,11 @@ class Conv2d(_ConvNd):
 
     def forward(self, input):
         return self._conv(F.conv2d, input)
+
+
+class Conv3d(_ConvNd):
+    """3-D convolution over ``(N, C_in, D, H, W)`` input; weight ``(C_out, C_in / groups, kd, kh, kw)``."""
+    _dims = 3
+
+    def forward(self, input):
+        return self._conv(F.conv3d, input)

@@ -1,5 +1,5 @@
-"""``ConvTranspose1d`` and ``ConvTranspose2d``: weight ``(C_in, C_out / groups, *kernel)``; forward takes
-``output_size``."""
+"""``ConvTranspose1d``, ``ConvTranspose2d`` and ``ConvTranspose3d``: weight ``(C_in, C_out / groups, *kernel)``;
+forward takes ``output_size``."""
 import math
 
 from ... import creation
@@ -8,7 +8,7 @@ from ..parameter import Parameter
 from .conv import _ntuple, check_groups
 from .module import Module
 
-__all__ = ["ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 
 class _ConvTransposeNd(Module):
@@ -100,4 +100,13 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     def forward(self, input, output_size=None):
         return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                  self._output_padding(input, output_size), self.groups, self.dilation)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed 3-D convolution over ``(N, C_in, D, H, W)`` input (the gradient of ``Conv3d`` w.r.t. its input)."""
+    _dims = 3
+
+    def forward(self, input, output_size=None):
+        return F.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding,
                                   self._output_padding(input, output_size), self.groups, self.dilation)
