@@ -10,7 +10,8 @@ from ..ops import inplace as _inplace, nn_ops as _nn_ops
 from ..ops.nn_ops import *  # noqa: F401,F403
 from ._attention import multi_head_attention_forward  # noqa: F401
 
-__all__ = list(_nn_ops.__all__) + ["multi_head_attention_forward", "relu_", "softmin"]
+__all__ = list(_nn_ops.__all__) + ["multi_head_attention_forward", "relu_", "softmin", "elu_", "selu_",
+                                     "hardtanh_", "leaky_relu_", "threshold_", "celu_", "rrelu_"]
 
 
 def _act(name, input, inplace, *args):
@@ -72,6 +73,49 @@ def hardsigmoid(input, inplace=False):
 
 def hardswish(input, inplace=False):
     return _act("hardswish", input, inplace)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    return _act("celu", input, inplace, alpha)
+
+
+def threshold(input, threshold, value, inplace=False):
+    """``x`` where ``x > threshold``, else ``value``."""
+    return _act("threshold", input, inplace, threshold, value)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Leaky ReLU with slopes drawn from ``U(lower, upper)`` while training, ``(lower + upper) / 2`` otherwise."""
+    return _act("rrelu", input, inplace, lower, upper, training)
+
+
+# the in-place forms torch.nn.functional also offers
+def elu_(input, alpha=1.0):
+    return _act("elu", input, True, alpha)
+
+
+def selu_(input):
+    return _act("selu", input, True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return _act("hardtanh", input, True, min_val, max_val)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return _act("leaky_relu", input, True, negative_slope)
+
+
+def threshold_(input, threshold, value):
+    return _act("threshold", input, True, threshold, value)
+
+
+def celu_(input, alpha=1.0):
+    return _act("celu", input, True, alpha)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return _act("rrelu", input, True, lower, upper, training)
 
 
 def _softmax_dim(name, ndim):

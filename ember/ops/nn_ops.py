@@ -14,17 +14,38 @@ from ..backend import check_same_device
 from ..random import _rng
 from . import shape as _shape
 from .conv import conv1d, conv2d
+from .channel_shuffle import channel_shuffle
+from .ctc import ctc_loss
 from .conv_transpose import conv_transpose1d, conv_transpose2d
 from .distance import pairwise_distance, triplet_margin_loss
 from .fold import fold, unfold
+from .gumbel import gumbel_softmax
+from .loss_likelihood import gaussian_nll_loss, poisson_nll_loss
+from .loss_margin import (cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss, multi_margin_loss,
+                          multilabel_margin_loss, multilabel_soft_margin_loss, soft_margin_loss,
+                          triplet_margin_with_distance_loss)
+from .pdist import pdist
 from .prelu import prelu
 from .resample import interpolate, pixel_shuffle, pixel_unshuffle
+from .sampling import affine_grid, grid_sample
+from .upsample import upsample, upsample_bilinear, upsample_nearest
 from .elementwise import clamp
+from .bilinear import bilinear
+from .extra_activations import celu, glu, hardshrink, rrelu, softshrink, threshold
+from .extra_norms import instance_norm, local_response_norm, rms_norm
+from .feature_dropout import alpha_dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from .indexing import scatter_rows
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div, l1_loss,
                    mse_loss, nll_loss, smooth_l1_loss)
 from .normalization import batch_norm, group_norm, layer_norm
 from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from .pool import max_pool1d_with_indices, max_pool2d_with_indices
+from .pool3d import adaptive_avg_pool3d, avg_pool3d, max_pool3d, max_pool3d_with_indices
+from .adaptive_max_pool import (adaptive_max_pool1d, adaptive_max_pool1d_with_indices, adaptive_max_pool2d,
+                                adaptive_max_pool2d_with_indices, adaptive_max_pool3d, adaptive_max_pool3d_with_indices)
+from .unpool import max_unpool1d, max_unpool2d, max_unpool3d
+from .lp_pool import lp_pool1d, lp_pool2d, lp_pool3d
+from .conv3d import conv3d, conv_transpose3d
 from .softmax import log_softmax, softmax
 from .unary import (elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu, logsigmoid, mish, relu, relu6, selu,
                     sigmoid, silu, softplus, softsign, tanh, tanhshrink)
@@ -38,7 +59,18 @@ __all__ = ["linear", "dropout", "embedding", "one_hot", "pad", "normalize", "cos
            "layer_norm", "batch_norm", "group_norm", "relu", "relu6", "leaky_relu", "gelu", "silu", "mish",
            "softplus", "elu", "selu", "sigmoid", "tanh", "hardtanh", "hardsigmoid", "hardswish", "logsigmoid",
            "softsign", "tanhshrink", "softmax", "log_softmax", "conv_transpose1d", "conv_transpose2d", "interpolate",
-           "pixel_shuffle", "pixel_unshuffle", "prelu", "pairwise_distance", "triplet_margin_loss", "unfold", "fold"]
+           "pixel_shuffle", "pixel_unshuffle", "prelu", "pairwise_distance", "triplet_margin_loss", "unfold", "fold",
+           "conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "max_pool1d_with_indices",
+           "max_pool2d_with_indices", "max_pool3d_with_indices", "adaptive_max_pool1d", "adaptive_max_pool2d",
+           "adaptive_max_pool3d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+           "adaptive_max_pool3d_with_indices", "max_unpool1d", "max_unpool2d", "max_unpool3d", "lp_pool1d",
+           "lp_pool2d", "lp_pool3d",
+           "instance_norm", "rms_norm", "local_response_norm", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+           "feature_alpha_dropout", "celu", "glu", "hardshrink", "softshrink", "threshold", "rrelu", "bilinear",
+           "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "soft_margin_loss",
+           "multilabel_soft_margin_loss", "multilabel_margin_loss", "multi_margin_loss", "poisson_nll_loss",
+           "gaussian_nll_loss", "triplet_margin_with_distance_loss", "ctc_loss", "gumbel_softmax", "pdist",
+           "affine_grid", "grid_sample", "channel_shuffle", "upsample", "upsample_nearest", "upsample_bilinear"]
 
 
 # ---- linear --------------------------------------------------------------------------------------------

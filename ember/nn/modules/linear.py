@@ -1,4 +1,4 @@
-"""``Linear`` and ``Identity``."""
+"""``Linear``, ``Bilinear`` and ``Identity``."""
 import math
 
 from ... import creation
@@ -6,7 +6,7 @@ from .. import functional as F, init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Identity", "Linear", "NonDynamicallyQuantizableLinear"]
+__all__ = ["Identity", "Linear", "NonDynamicallyQuantizableLinear", "Bilinear"]
 
 
 def weight_and_bias(module, weight_shape, bias, device, dtype):
@@ -62,3 +62,27 @@ class Linear(Module):
 
 class NonDynamicallyQuantizableLinear(Linear):
     """``MultiheadAttention.out_proj``'s class in PyTorch (kept for identical reprs)."""
+
+
+class Bilinear(Module):
+    """``y = x1^T W x2 + b`` with ``weight (out_features, in1_features, in2_features)``; weight and bias are
+    initialised U(-1/sqrt(in1), 1/sqrt(in1)) as in PyTorch."""
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
+        weight_and_bias(self, (out_features, in1_features, in2_features), bias, device, dtype)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

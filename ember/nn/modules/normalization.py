@@ -1,4 +1,5 @@
-"""Normalisation layers: ``BatchNorm1d``/``BatchNorm2d`` (running statistics), ``LayerNorm`` and ``GroupNorm``."""
+"""Normalisation layers: ``BatchNorm1d``/``BatchNorm2d`` (running statistics), ``LayerNorm``, ``GroupNorm``,
+``RMSNorm`` and ``LocalResponseNorm``."""
 import numbers
 
 from ... import creation, dtypes
@@ -6,7 +7,7 @@ from .. import functional as F, init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
 
 
 def _affine_params(module, shape, affine, bias, kw):
@@ -92,10 +93,15 @@ class BatchNorm2d(_BatchNorm):
     _expected_dims = (4,)
 
 
-class LayerNorm(Module):
-    """Normalise over the trailing ``normalized_shape`` dims, then an elementwise affine map."""
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation over ``(N, C, D, H, W)`` input; per-channel running mean and variance."""
+    _expected_dims = (5,)
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
+
+class _TrailingNorm(Module):
+    """What LayerNorm and RMSNorm share: the trailing ``normalized_shape`` dims and an elementwise affine map."""
+
+    def __init__(self, normalized_shape, eps, elementwise_affine, bias, device, dtype):
         super().__init__()
         if isinstance(normalized_shape, numbers.Integral):
             normalized_shape = (normalized_shape,)
@@ -107,6 +113,13 @@ class LayerNorm(Module):
 
     def reset_parameters(self):
         _reset_affine(self)
+
+
+class LayerNorm(_TrailingNorm):
+    """Normalise over the trailing ``normalized_shape`` dims, then an elementwise affine map."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
+        super().__init__(normalized_shape, eps, elementwise_affine, bias, device, dtype)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -136,3 +149,31 @@ class GroupNorm(Module):
     def extra_repr(self):
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")
+
+
+class RMSNorm(_TrailingNorm):
+    """Divide by the root mean square over the trailing ``normalized_shape`` dims, then an elementwise scale;
+    ``eps=None`` uses the input dtype's machine epsilon."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None):
+        super().__init__(normalized_shape, eps, elementwise_affine, False, device, dtype)
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class LocalResponseNorm(Module):
+    """Normalise each channel by the energy of its ``size`` neighbouring channels."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

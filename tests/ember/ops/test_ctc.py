@@ -1,0 +1,73 @@
+"""CTC loss against torch.nn.functional.ctc_loss: values and gradients over target layouts, lengths and options."""
+import numpy as np
+import pytest
+import torch
+
+import ember
+from ember.ops import nn_ops
+from tests.ember.harness import DEVICES, Op, nn_functional as F, on_device, op_tests
+
+PADDED = [[1, 2, 2], [3, 1, 0]]         # the second row is padding after its 2 labels
+LENGTHS = dict(input_lengths=[6, 5], target_lengths=[3, 2])
+
+
+def _ctc(m, x, targets=PADDED, **kw):
+    opts = dict(LENGTHS, **kw)
+    return F(m).ctc_loss(x.log_softmax(-1), m.tensor(targets), **opts)
+
+
+SPECS = [
+    Op("ctc_padded", lambda m, x: _ctc(m, x), [(6, 2, 4)]),
+    Op("ctc_sum", lambda m, x: _ctc(m, x, reduction="sum"), [(6, 2, 4)]),
+    Op("ctc_none", lambda m, x: _ctc(m, x, reduction="none"), [(6, 2, 4)]),
+    Op("ctc_concatenated", lambda m, x: _ctc(m, x, [1, 2, 2, 3, 1]), [(6, 2, 4)]),
+    Op("ctc_blank_last", lambda m, x: _ctc(m, x, [[1, 2, 2], [0, 1, 0]], blank=3), [(6, 2, 4)]),
+    Op("ctc_empty_target", lambda m, x: _ctc(m, x, [[1, 1], [0, 0]], input_lengths=[5, 4], target_lengths=[2, 0],
+                                             reduction="none"), [(6, 2, 3)]),
+    Op("ctc_unbatched", lambda m, x: F(m).ctc_loss(x.log_softmax(-1), m.tensor([2, 1, 1]), m.tensor(7), m.tensor(3)),
+       [(7, 4)]),
+    Op("ctc_tensor_lengths", lambda m, x: _ctc(m, x, [1, 2, 2, 3, 1], input_lengths=m.tensor([6, 5]),
+                                               target_lengths=m.tensor([3, 2])), [(6, 2, 4)]),
+    Op("ctc_zero_infinity", lambda m, x: _ctc(m, x, [[1, 1, 2], [2, 1, 0]], input_lengths=[2, 5],
+                                              zero_infinity=True, reduction="sum"), [(6, 2, 4)]),
+]
+
+test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_ctc_gradient_of_free_log_probs_is_pytorchs(device):
+    # PyTorch returns exp(log_probs) - occupancy for log_probs themselves, not only through log_softmax
+    lp = np.log(np.random.default_rng(1).dirichlet(np.ones(5), size=(8, 3)))
+    args = ([[1, 2, 3], [4, 4, 0], [2, 0, 0]], [8, 7, 6], [3, 2, 1])
+    with on_device(device) as dev:
+        e = ember.tensor(lp, device=dev, requires_grad=True)
+        # lengths as CPU tensors, as PyTorch allows next to device log_probs
+        nn_ops.ctc_loss(e, ember.tensor(args[0]), ember.tensor(args[1], device="cpu"),
+                        ember.tensor(args[2], device="cpu")).backward()
+        t = torch.tensor(lp, requires_grad=True)
+        torch.nn.functional.ctc_loss(t, torch.tensor(args[0]), args[1], args[2]).backward()
+        np.testing.assert_allclose(e.grad.cpu().numpy(), t.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_ctc_impossible_alignment_is_infinite_unless_zeroed():
+    lp = ember.randn(2, 1, 3).log_softmax(-1)
+    args = (ember.tensor([[1, 1]]), [2], [2])     # a repeated label needs a blank between: 3 steps
+    assert nn_ops.ctc_loss(lp, *args, reduction="sum").item() == float("inf")
+    assert nn_ops.ctc_loss(lp, *args, reduction="sum", zero_infinity=True).item() == 0.0
+
+
+def test_ctc_errors_are_clear():
+    lp = ember.randn(5, 2, 4).log_softmax(-1)
+    with pytest.raises(RuntimeError, match=r"input_lengths must be in \[0, 5\]"):
+        nn_ops.ctc_loss(lp, ember.tensor([[1, 2], [1, 2]]), [6, 5], [2, 2])
+    with pytest.raises(RuntimeError, match="differ from blank"):
+        nn_ops.ctc_loss(lp, ember.tensor([[1, 0], [1, 2]]), [5, 5], [2, 2])
+    with pytest.raises(RuntimeError, match="target labels must be in"):
+        nn_ops.ctc_loss(lp, ember.tensor([[1, 4], [1, 2]]), [5, 5], [2, 2])
+    with pytest.raises(RuntimeError, match="blank must be in label range"):
+        nn_ops.ctc_loss(lp, ember.tensor([[1, 2], [1, 2]]), [5, 5], [2, 2], blank=4)
+    with pytest.raises(RuntimeError, match="target_lengths sum to 3"):
+        nn_ops.ctc_loss(lp, ember.tensor([1, 2, 3, 1]), [5, 5], [2, 1])
+    with pytest.raises(RuntimeError, match="expected input_lengths to have 2 entries"):
+        nn_ops.ctc_loss(lp, ember.tensor([[1, 2], [1, 2]]), [5], [2, 2])
