@@ -12,8 +12,9 @@
 # in about 270 s even when something is slow:
 #   1. the card (nvidia-smi) and the versions                                             (~5 s)
 #   2. scripts/gpu_smoke.py: GPU vs CPU, fused vs unfused, conv paths; needs no pytest   (<= 45 s)
-#   3. the GPU tests: tests/ember/cuda, then the op suite's cuda cases (pytest -m gpu)    (<= 40 s, <= 90 s:
-#      the op suite gets what is left after keeping 105 s for the benchmark)
+#   3. the GPU tests: tests/ember/cuda, then the op suite's cuda cases (pytest -m gpu)    (<= 40 s, <= 140 s:
+#      the op suite gets what is left after keeping 105 s for the benchmark; it grew from 2,666 to about 4,660
+#      cases on 2026-11-27, which took the fake GPU 2.5x as long: 8 s then, 21 s now)
 #   4. benchmarks/ember_gpu.py: ember vs PyTorch CUDA, ratios against the targets (<= 80 + 25 s)
 #   5. information only: benchmarks/ember_gpu_profile.py --calls for the MLP b8192 step      (<= 40 s, if time is left)
 #   6. a short table: what passed, then the benchmark table
@@ -72,8 +73,8 @@ if $PY -c "import pytest" 2>/dev/null; then
     # PyTorch (scripts/gpu_tests.sh: -m gpu selects the real-GPU cases, the fake-GPU and CPU cases ran in CI
     # already; it keeps pytest from loading the Django/Redis setup of tests/conftest.py, absent on the image)
     step tests_cuda 40 "$OUT/pytest_cuda.txt" env PYTHON="$PY" bash scripts/gpu_tests.sh cuda $TIMEOUT_ARGS
-    OPS_SECS=$(( 280 - 105 - $(elapsed) ))
-    [ "$OPS_SECS" -gt 90 ] && OPS_SECS=90
+    OPS_SECS=$(( 290 - 105 - $(elapsed) ))
+    [ "$OPS_SECS" -gt 140 ] && OPS_SECS=140
     [ "$OPS_SECS" -lt 20 ] && OPS_SECS=20
     step tests_ops "$OPS_SECS" "$OUT/pytest_ops.txt" env PYTHON="$PY" bash scripts/gpu_tests.sh ops \
         $XDIST_ARGS $TIMEOUT_ARGS
@@ -83,7 +84,7 @@ else
     STATUS[tests_ops]="skipped (no pytest)"
 fi
 
-BUDGET=$(( 255 - $(elapsed) ))
+BUDGET=$(( 265 - $(elapsed) ))
 [ "$BUDGET" -gt 80 ] && BUDGET=80
 [ "$BUDGET" -lt 30 ] && BUDGET=30
 step benchmark $(( BUDGET + 25 )) "$OUT/benchmark.txt" $PY benchmarks/ember_gpu.py --budget "$BUDGET" \
