@@ -43,6 +43,14 @@ from .ops.geometry import *  # noqa: E402,F401,F403
 from .ops.counting import *  # noqa: E402,F401,F403
 from .ops.quantile import *  # noqa: E402,F401,F403
 from .ops.solve import *  # noqa: E402,F401,F403
+from .ops.decomp import *  # noqa: E402,F401,F403
+from .ops.matfun import *  # noqa: E402,F401,F403
+from .ops.scan import *  # noqa: E402,F401,F403
+from .ops.reduction_extra import *  # noqa: E402,F401,F403
+from .ops.splits import *  # noqa: E402,F401,F403
+from .ops.index_extra import *  # noqa: E402,F401,F403
+from .ops.special import *  # noqa: E402,F401,F403
+from .ops.arith_extra import *  # noqa: E402,F401,F403
 from . import linalg  # noqa: E402,F401
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa
 from ._tensor import Tensor  # noqa: E402

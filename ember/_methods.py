@@ -6,6 +6,9 @@ before NumPy. Reflected operators swap the operands.
 from .ops import combine, compare, conversion, elementwise as ew, indexing, inplace, linalg, reduction as red, shape, \
     softmax, sorting, unary
 from .ops import counting, geometry, quantile, solve, structure
+from .ops import decomp, matfun
+from .ops import index_extra, reduction_extra, scan, splits
+from .ops import arith_extra, special
 from ._tensor import Tensor
 
 
@@ -63,19 +66,35 @@ _ALIASES = {
 
 _PROPERTIES = {"T": shape.T, "mT": shape.mT}
 
+# functions that torch.Tensor has no method for
 _SKIP = {"where", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "broadcast_tensors", "einsum",
          "scatter_rows", "atleast_1d", "atleast_2d", "T", "mT", "rsub", "rdiv", "rpow", "bool", "int", "float",
-         "type", "meshgrid", "cdist", "searchsorted", "bucketize"}
+         "type", "meshgrid", "cdist", "searchsorted", "bucketize", "tensordot", "dstack", "column_stack",
+         "atleast_3d", "block_diag", "cartesian_prod", "combinations", "vander", "trapezoid", "trapz",
+         "cumulative_trapezoid", "gradient", "unravel_index", "broadcast_shapes"}
+
+# the op families whose functions are ember.* functions and, but for _SKIP, Tensor methods (first one wins)
+_OP_MODULES = (ew, compare, unary, red, softmax, shape, combine, indexing, sorting, linalg, conversion, inplace,
+               structure, geometry, counting, quantile, solve, decomp, matfun, index_extra, reduction_extra, scan,
+               splits, special, arith_extra)
+
+
+def _method_table(module):
+    """A module's Tensor methods: its own ``TENSOR_METHODS`` table where the method's signature differs from
+    the function's (``x.polygamma(n)`` takes ``n`` first), else its public functions."""
+    table = getattr(module, "TENSOR_METHODS", None)
+    if table is not None:
+        return table
+    return {name: getattr(module, name) for name in module.__all__ if name not in _SKIP}
 
 
 def install():
     for name, fn in OPERATORS.items():
         setattr(Tensor, name, fn)
-    for module in (ew, compare, unary, red, softmax, shape, combine, indexing, sorting, linalg, conversion, inplace,
-                   structure, geometry, counting, quantile, solve):
-        for name in module.__all__:
-            if name not in _SKIP and not hasattr(Tensor, name):
-                setattr(Tensor, name, getattr(module, name))
+    for module in _OP_MODULES:
+        for name, fn in _method_table(module).items():
+            if not hasattr(Tensor, name):
+                setattr(Tensor, name, fn)
     for name in ("bool", "int", "float", "type"):
         setattr(Tensor, name, getattr(conversion, name))
     for name, fn in _ALIASES.items():
@@ -92,10 +111,8 @@ def op_bindings():
     ``ember.ops.nn_ops``. A profiler can wrap ``getattr(owner, name)`` and restore it afterwards."""
     import ember
     from .ops import nn_ops
-    modules = (ew, compare, unary, red, softmax, shape, combine, indexing, sorting, linalg, conversion, inplace,
-               structure, geometry, counting, quantile, solve)
-    functions = {id(getattr(m, n)) for m in modules for n in m.__all__} | {id(getattr(nn_ops, n)) for n in
-                                                                             nn_ops.__all__}
+    functions = {id(getattr(m, n)) for m in _OP_MODULES for n in m.__all__} | {id(getattr(nn_ops, n)) for n in
+                                                                                 nn_ops.__all__}
     out = []
     for owner in (Tensor, ember, nn_ops):
         for name, value in list(vars(owner).items()):

@@ -68,7 +68,7 @@ step smoke 45 "$OUT/smoke.txt" $PY scripts/gpu_smoke.py
 
 if $PY -c "import pytest" 2>/dev/null; then
     TIMEOUT_ARGS=$($PY -c "import pytest_timeout" 2>/dev/null && echo "--timeout 60")
-    XDIST_ARGS=$($PY -c "import xdist" 2>/dev/null && echo "-n 8")
+    XDIST_ARGS=$($PY -c "import xdist" 2>/dev/null && echo "-n 12")
     # GPU tests proper first (fused kernels, placement, training, memory), then every op's cuda cases against
     # PyTorch (scripts/gpu_tests.sh: -m gpu selects the real-GPU cases, the fake-GPU and CPU cases ran in CI
     # already; it keeps pytest from loading the Django/Redis setup of tests/conftest.py, absent on the image)
