@@ -13,8 +13,8 @@
 #   1. the card (nvidia-smi) and the versions                                             (~5 s)
 #   2. scripts/gpu_smoke.py: GPU vs CPU, fused vs unfused, conv paths; needs no pytest   (<= 45 s)
 #   3. the GPU tests: tests/ember/cuda, then the op suite's cuda cases (pytest -m gpu)    (<= 40 s, <= 140 s:
-#      the op suite gets what is left after keeping 105 s for the benchmark; it grew from 2,666 to about 4,660
-#      cases on 2026-11-27, which took the fake GPU 2.5x as long: 8 s then, 21 s now)
+#      the op suite gets what is left after keeping 105 s for the benchmark; it grew from 2,666 to about 7,400
+#      cases on 2026-11-27, which took the fake GPU 4x as long: 8 s then, 32 s now; 12 processes, not 8)
 #   4. benchmarks/ember_gpu.py: ember vs PyTorch CUDA, ratios against the targets (<= 80 + 25 s)
 #   5. information only: benchmarks/ember_gpu_profile.py --calls for the MLP b8192 step      (<= 40 s, if time is left)
 #   6. a short table: what passed, then the benchmark table
