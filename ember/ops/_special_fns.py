@@ -116,10 +116,15 @@ def lgamma(xp, x):
     return _done(r, dt)
 
 
-def _shift_up(xp, x, bound, s):
-    """Recurrence: add ``(x + k) ** -s`` for k = 0, 1... while ``x + k < bound``; returns (sum, shifted x)."""
+def _shift_up(xp, x, bound, s, floor=None):
+    """Recurrence: add ``(x + k) ** -s`` for k = 0, 1... while ``x + k < bound``; returns (sum, shifted x).
+    ``floor``, a known lower bound of ``x``, fixes the step count off the CPU: reading ``min(x)`` would be a
+    device sync per call; the extra steps add exact zeros and leave ``x`` as it is."""
     acc = xp.zeros_like(x)
-    lo = float(xp.min(x)) if x.size else bound
+    if floor is not None and xp is not np:
+        lo = floor
+    else:
+        lo = float(xp.min(x)) if x.size else bound
     for _ in range(max(0, math.ceil(bound - lo))):
         low = x < bound
         acc = acc + xp.where(low, x, 1.0) ** -s * low
@@ -135,7 +140,7 @@ def digamma(xp, x):
         neg = x < 0
         y = xp.where(neg, 1.0 - x, x)
         y = xp.where(xp.isfinite(y), y, 10.0)
-        acc, y = _shift_up(xp, xp.where(y == 0, 1.0, y), 10.0, 1)
+        acc, y = _shift_up(xp, xp.where(y == 0, 1.0, y), 10.0, 1, floor=0.0)      # y > 0 here
         z = 1.0 / (y * y)
         series = xp.zeros_like(z)
         for c in reversed(_B2K_OVER_2K):

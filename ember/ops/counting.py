@@ -100,6 +100,24 @@ def histc(input, bins=100, min=0, max=0):
     return make(xp.bincount(idx, minlength=bins).astype(x.dtype), input._device)
 
 
+def _batched_searchsorted(xp, seq, v, right):
+    """``searchsorted`` of each row of ``v`` in the same row of ``seq``: ``ceil(log2(m + 1))`` whole-array
+    bisection steps (a host-known count, so no sync), NaN sorting last as in NumPy."""
+    m = seq.shape[-1]
+    lo = xp.zeros(v.shape, np.int64)
+    hi = xp.full(v.shape, m, np.int64)
+    vnan = xp.isnan(v) if v.dtype.kind == "f" else None
+    for _ in range(int(m).bit_length()):
+        mid = (lo + hi) // 2
+        a = xp.take_along_axis(seq, xp.minimum(mid, m - 1), axis=-1)
+        go = (a <= v) if right else (a < v)     # does the insertion point lie right of mid?
+        if vnan is not None:
+            go = go | (vnan if right else (vnan & ~xp.isnan(a)))
+        active = lo < hi
+        lo, hi = xp.where(go & active, mid + 1, lo), xp.where(~go & active, mid, hi)
+    return lo
+
+
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
     """Insertion points of ``input`` in the innermost dim of ``sorted_sequence`` (leading dims must match)."""
     if side is not None:
@@ -134,12 +152,14 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     how = "right" if right else "left"
     if seq.ndim == 1:
         out = xp.searchsorted(seq, v, side=how)
-    else:       # one row at a time: the array modules' searchsorted takes a 1-D sequence only
+    elif xp is np:      # one row at a time: the array modules' searchsorted takes a 1-D sequence only
         s2, v2 = seq.reshape(-1, seq.shape[-1]), v.reshape(-1, v.shape[-1])
         out = xp.empty(v2.shape, np.int64)
         for i in range(s2.shape[0]):
             out[i] = xp.searchsorted(s2[i], v2[i], side=how)
         out = out.reshape(v.shape)
+    else:               # off the CPU a row loop is launches per row: one batched binary search instead
+        out = _batched_searchsorted(xp, seq, v, right)
     return make(out.astype(np.int32 if out_int32 else np.int64), seq_t._device)
 
 

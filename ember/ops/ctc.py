@@ -67,33 +67,34 @@ class CtcLossBackward0(Node):
 
 
 def _lengths(v, n, xp, what):
-    if isinstance(v, Tensor):
-        a = v._array if v._device.xp is xp else xp.asarray(v.cpu()._array)   # CPU lengths are fine, as in PyTorch
-    else:
-        a = xp.asarray(np.asarray(v, dtype=np.int64).reshape(-1))
-    if a.dtype.kind not in "iu":
-        raise RuntimeError(f"ctc_loss: {what} must be integers, got {a.dtype}")
-    a = a.reshape(-1).astype(np.int64, copy=False)
-    if a.shape[0] != n:
-        raise RuntimeError(f"ctc_loss: expected {what} to have {n} entries (the batch size), got {a.shape[0]}")
-    return a
+    """``(host, device)`` int64 copies of the lengths: the checks and sizes read the host one, so CPU lengths (the
+    usual case) cost no device sync; device lengths are copied to the host once, as PyTorch does."""
+    h = v.detach().cpu()._array if isinstance(v, Tensor) else np.asarray(v, dtype=np.int64)
+    if h.dtype.kind not in "iu":
+        raise RuntimeError(f"ctc_loss: {what} must be integers, got {h.dtype}")
+    h = h.reshape(-1).astype(np.int64, copy=False)
+    if h.shape[0] != n:
+        raise RuntimeError(f"ctc_loss: expected {what} to have {n} entries (the batch size), got {h.shape[0]}")
+    if isinstance(v, Tensor) and v._device.xp is xp:
+        return h, v._array.reshape(-1).astype(np.int64, copy=False)
+    return h, xp.asarray(h)
 
 
-def _padded_targets(targets, tlen, n, xp):
+def _padded_targets(targets, tlen_h, tlen, n, xp):
     t = targets._array
     if t.dtype.kind not in "iu":
         raise RuntimeError(f"ctc_loss: targets must be integer class indices, got {targets.dtype}")
     t = t.astype(np.int64, copy=False)
-    s_max = int(tlen.max()) if n else 0
+    s_max = int(tlen_h.max()) if n else 0
     if t.ndim == 2:
         if t.shape[0] != n or t.shape[1] < s_max:
             raise RuntimeError(f"ctc_loss: expected padded targets of shape ({n}, >= {s_max}), got {list(t.shape)}")
         return t[:, :s_max]
     if t.ndim != 1:
         raise RuntimeError(f"ctc_loss: targets must be 1-D (concatenated) or 2-D (padded), got {t.ndim}-D")
-    if int(tlen.sum()) != t.shape[0]:
+    if int(tlen_h.sum()) != t.shape[0]:
         raise RuntimeError(f"ctc_loss: concatenated targets have {t.shape[0]} labels but target_lengths sum to "
-                           f"{int(tlen.sum())}")
+                           f"{int(tlen_h.sum())}")
     starts = xp.cumsum(tlen) - tlen
     idx = starts[:, None] + xp.arange(s_max)[None, :]
     return t[xp.minimum(idx, max(t.shape[0] - 1, 0))] if t.shape[0] else xp.zeros((n, s_max), np.int64)
@@ -117,13 +118,13 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if not 0 <= blank < c:
         raise RuntimeError(f"ctc_loss: blank must be in label range [0, {c}), got {blank}")
     xp = log_probs._device.xp
-    ilen = _lengths(input_lengths, n, xp, "input_lengths")
-    tlen = _lengths(target_lengths, n, xp, "target_lengths")
-    if n and (int(ilen.max()) > t_max or int(ilen.min()) < 0):
-        raise RuntimeError(f"ctc_loss: input_lengths must be in [0, {t_max}], got max {int(ilen.max())}")
-    if n and int(tlen.min()) < 0:
+    ilen_h, ilen = _lengths(input_lengths, n, xp, "input_lengths")
+    tlen_h, tlen = _lengths(target_lengths, n, xp, "target_lengths")
+    if n and (int(ilen_h.max()) > t_max or int(ilen_h.min()) < 0):
+        raise RuntimeError(f"ctc_loss: input_lengths must be in [0, {t_max}], got max {int(ilen_h.max())}")
+    if n and int(tlen_h.min()) < 0:
         raise RuntimeError("ctc_loss: target_lengths must be non-negative")
-    tg = _padded_targets(targets, tlen, n, xp)
+    tg = _padded_targets(targets, tlen_h, tlen, n, xp)
     s_max = tg.shape[1]
     in_seq = xp.arange(s_max)[None, :] < tlen[:, None]
     if bool((in_seq & ((tg < 0) | (tg >= c) | (tg == blank))).any()):

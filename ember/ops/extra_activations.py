@@ -89,8 +89,9 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, *, generator=None
         return _un.leaky_relu(input, (lower + upper) / 2)
     x = input._array
     u = _rng(generator, input._device).random(x.shape, dtype=np.float64 if x.dtype == np.float64 else np.float32)
-    # slope is 1 where x >= 0: the forward and the backward are one multiply each
-    slope = input._device.xp.where(x >= 0, 1, u * (upper - lower) + lower).astype(x.dtype, copy=False)
+    # slope is 1 where x > 0: the forward and the backward are one multiply each; at x == 0 PyTorch's
+    # gradient is the drawn slope (its kernel tests input <= 0)
+    slope = input._device.xp.where(x > 0, 1, u * (upper - lower) + lower).astype(x.dtype, copy=False)
     out = make(x * slope, input._device)
     record(out, RreluWithNoiseBackward0, (input,), save_versions(), slope=slope)
     return out

@@ -52,7 +52,8 @@ def unravel_index(indices, shape):
     if any(s < 0 for s in shape):
         raise ValueError("'shape' cannot have negative values, but got " + str(tuple(shape)))
     total = int(np.prod(shape))
-    if a.size and (int(a.min()) < -total or int(a.max()) >= total):
+    a64 = a.astype(np.int64, copy=False)           # a signed compare also for uint8 indices (CuPy, NEP 50)
+    if a.size and bool(((a64 < -total) | (a64 >= total)).any()):      # one device read, not two
         raise ValueError(f"'indices' must be in range [{-total}, {total - 1}] for 'shape' {tuple(shape)}")
     a = a.astype(np.int64) % max(total, 1)
     out = []
@@ -118,7 +119,7 @@ def _along(input, dim, index, op):
     d = norm_dim(dim, x.ndim)
     n = x.shape[d] if x.ndim else 1
     idx = idx.reshape(-1)
-    if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
+    if idx.size and bool(((idx < -n) | (idx >= n)).any()):            # one device read, not two
         raise IndexError(f"{op}(): index out of range in self")
     return idx, d
 

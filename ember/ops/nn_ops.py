@@ -99,7 +99,11 @@ class MmBackward0(AddmmBackward0):
 
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias`` for ``input (*, in)``, ``weight (out, in)``, ``bias (out,)``."""
-    x, w = input._array, weight._array
+    try:
+        x, w = input._array, weight._array
+    except AttributeError:          # free when they are tensors: a learner's None gets PyTorch's message
+        bad, name = (input, "input") if not isinstance(input, Tensor) else (weight, "weight")
+        raise TypeError(f"linear(): argument '{name}' must be Tensor, not {type(bad).__name__}") from None
     if input._device is not weight._device or (bias is not None and bias._device is not input._device):
         check_same_device("linear", *[t._device for t in (input, weight, bias) if t is not None])
     if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:

@@ -98,8 +98,10 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, name):
             raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
         qa, scalar_q = q._array.reshape(-1), q._array.ndim == 0
     else:
+        if not 0 <= float(q) <= 1:         # checked on the host: no device sync for a Python q
+            raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
         qa, scalar_q = xp.asarray([float(q)], dtype=x.dtype), True
-    if qa.size and not bool(((qa >= 0) & (qa <= 1)).all()):
+    if isinstance(q, Tensor) and qa.size and not bool(((qa >= 0) & (qa <= 1)).all()):
         raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
     if x.size == 0:
         raise RuntimeError(f"{name}() input tensor must be non-empty")

@@ -71,8 +71,8 @@ def _unpool(input, indices, n, kernel_size, stride, padding, output_size):
     nc, size = math.prod(lead), math.prod(o)
     xp = xp_of(x)
     flat = idx.reshape(nc, -1)
-    # a bounds check needs the values on the host (a GPU sync), as PyTorch's kernel does
-    if flat.size and (int(flat.min()) < 0 or int(flat.max()) >= size):
+    # a bounds check needs the values on the host (a GPU sync), as PyTorch's kernel does: one read, not two
+    if flat.size and bool(((flat < 0) | (flat >= size)).any()):
         bad = int(flat.max()) if int(flat.min()) >= 0 else int(flat.min())
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size {'x'.join(map(str, o))})")
     lin = (flat + (xp.arange(nc) * size)[:, None]).ravel()

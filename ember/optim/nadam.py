@@ -34,6 +34,10 @@ class NAdam(Optimizer):
             for p, state, step in self._each_param(group):
                 if "mu_product" not in state:
                     state["mu_product"] = make(np.ones((), np.float32))
+                elif state["mu_product"]._device.type != "cpu":
+                    # load_state_dict casts it to the parameter's device, as PyTorch does; the update reads it on
+                    # the host every step (a sync each time on a GPU), so bring it back once, dtype unchanged
+                    state["mu_product"] = state["mu_product"].cpu()
                 m = self._state_tensor(p, state, "exp_avg")
                 v = self._state_tensor(p, state, "exp_avg_sq")
                 pa, dev = p._array, p._device

@@ -14,6 +14,8 @@ import math
 import numbers
 import warnings
 
+import numpy as np
+
 from ... import creation
 from ..._tensor import Tensor
 from ...ops import combine
@@ -243,9 +245,12 @@ class RNNBase(Module):
         if packed:
             batch_sizes = _np(input.batch_sizes)
             lengths = _lengths(batch_sizes)
+            # every step's mask in one host-to-device copy (not one copy per step); masks[t] are views
+            running = creation.tensor((lengths[None, :] > np.arange(x.shape[0])[:, None])[:, :, None],
+                                      device=x.device)
             for t in range(x.shape[0]):
                 if batch_sizes[t] < x.shape[1]:
-                    masks[t] = creation.tensor((lengths > t)[:, None], device=x.device)
+                    masks[t] = running[t]
         finals = []
         for layer in range(self.num_layers):
             outs = []

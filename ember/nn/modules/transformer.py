@@ -7,6 +7,7 @@ takes the plain path. Its values agree, except that PyTorch's nested-tensor path
 no grad, a ``src_key_padding_mask``) returns zeros at padded positions where ember returns the computed values.
 """
 import copy
+import weakref
 
 from ... import creation
 from .. import functional as F
@@ -24,9 +25,26 @@ __all__ = ["Transformer", "TransformerEncoder", "TransformerDecoder", "Transform
            "TransformerDecoderLayer"]
 
 
+# id(mask) -> (weakref to it, its version, whether it equals the causal mask of its size): PyTorch's detection
+# compares the mask on the device, a device-to-host sync every forward; a mask made by
+# generate_square_subsequent_mask, or one already compared and unchanged since, is answered from here instead
+_CAUSAL_SEEN = {}
+
+
+def _remember_mask(mask, value):
+    key = id(mask)
+    _CAUSAL_SEEN[key] = (weakref.ref(mask, lambda _, key=key: _CAUSAL_SEEN.pop(key, None)), mask._vc[0], value)
+
+
+def _causal_mask(sz, device=None, dtype=None):
+    return creation.full((sz, sz), float("-inf"), dtype=dtype, device=device).triu(1)
+
+
 def _generate_square_subsequent_mask(sz, device=None, dtype=None):
     """``(sz, sz)``: ``-inf`` above the diagonal (future positions), 0 elsewhere."""
-    return creation.full((sz, sz), float("-inf"), dtype=dtype, device=device).triu(1)
+    mask = _causal_mask(sz, device=device, dtype=dtype)
+    _remember_mask(mask, True)
+    return mask
 
 
 def _get_activation_fn(activation):
@@ -41,8 +59,14 @@ def _detect_is_causal_mask(mask, is_causal=None, size=None):
     """``is_causal`` if given; otherwise whether ``mask`` equals the causal mask (PyTorch's detection)."""
     if is_causal is None and mask is not None:
         sz = size if size is not None else mask.size(-2)
-        causal = _generate_square_subsequent_mask(sz, device=mask.device, dtype=mask.dtype)
-        return tuple(mask.shape) == tuple(causal.shape) and bool((mask == causal).all())
+        if tuple(mask.shape) != (sz, sz):
+            return False
+        seen = _CAUSAL_SEEN.get(id(mask))
+        if seen is not None and seen[0]() is mask and seen[1] == mask._vc[0]:
+            return seen[2]
+        value = bool((mask == _causal_mask(sz, device=mask.device, dtype=mask.dtype)).all())
+        _remember_mask(mask, value)
+        return value
     return is_causal is True
 
 

@@ -5,6 +5,7 @@ Every data movement is one gather (an index tensor built with NumPy from the len
 so gradients flow through packing and padding. ``batch_sizes`` and returned lengths are CPU int64 tensors, as in
 PyTorch; ``sorted_indices``/``unsorted_indices`` live on the data's device.
 """
+import weakref
 from collections import namedtuple
 
 import numpy as np
@@ -17,15 +18,31 @@ __all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence", "pad_
            "unpad_sequence", "pack_sequence", "unpack_sequence"]
 
 
+# id(index tensor) -> (weakref to it, its version, a read-only host copy) for the device index tensors built here
+# from host arrays (sorted_indices, unsorted_indices): reading them back later (pad_packed_sequence, every step of
+# a packed RNN loop) would be a device-to-host sync each time
+_HOST_COPIES = {}
+
+
 def _np(t):
     """A small integer tensor (or list) as a host int64 array."""
     if isinstance(t, Tensor):
+        seen = _HOST_COPIES.get(id(t))
+        if seen is not None and seen[0]() is t and seen[1] == t._vc[0]:
+            return seen[2]
         t = t.detach().cpu().numpy()
     return np.asarray(t, dtype=np.int64)
 
 
-def _index(array, device):
-    return creation.tensor(np.ascontiguousarray(array, dtype=np.int64), device=device)
+def _index(array, device, keep_host=False):
+    """``array`` as an int64 index tensor on ``device``; ``keep_host`` remembers the host copy for ``_np``."""
+    array = np.ascontiguousarray(array, dtype=np.int64)
+    t = creation.tensor(array, device=device)
+    if keep_host and t.device.type != "cpu":
+        key, host = id(t), array.copy()
+        host.flags.writeable = False
+        _HOST_COPIES[key] = (weakref.ref(t, lambda _, key=key: _HOST_COPIES.pop(key, None)), t._vc[0], host)
+    return t
 
 
 def invert_permutation(permutation):
@@ -35,7 +52,7 @@ def invert_permutation(permutation):
     perm = _np(permutation)
     inv = np.empty_like(perm)
     inv[perm] = np.arange(perm.size)
-    return _index(inv, permutation.device)
+    return _index(inv, permutation.device, keep_host=True)
 
 
 class PackedSequence(namedtuple("PackedSequence_", ["data", "batch_sizes", "sorted_indices", "unsorted_indices"])):
@@ -165,8 +182,14 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     b = j if order is None else order[j]                   # the original column of each packed row
     flat = input.reshape((-1,) + tuple(input.shape[2:]))
     data = flat[_index(b * steps + t if batch_first else t * batch + b, input.device)]
-    sorted_indices = None if order is None else _index(order, input.device)
-    return PackedSequence(data, creation.tensor(batch_sizes), sorted_indices, None)
+    sorted_indices = unsorted_indices = None
+    if order is not None:
+        # invert on the host: invert_permutation would copy sorted_indices back from the device
+        inverse = np.empty_like(order)
+        inverse[order] = np.arange(order.size)
+        sorted_indices = _index(order, input.device, keep_host=True)
+        unsorted_indices = _index(inverse, input.device, keep_host=True)
+    return PackedSequence(data, creation.tensor(batch_sizes), sorted_indices, unsorted_indices)
 
 
 def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None):

@@ -59,3 +59,10 @@ def test_keyword_calls_match_pytorch(call):
 def test_inplace_activation_on_leaf_requiring_grad_is_refused():
     with pytest.raises(RuntimeError, match="leaf"):
         F.relu(ember.ones(2, requires_grad=True), inplace=True)
+
+
+def test_linear_names_a_non_tensor_argument():
+    with pytest.raises(TypeError, match="argument 'input' must be Tensor, not NoneType"):
+        ember.nn.Linear(2, 2)(None)
+    with pytest.raises(TypeError, match="argument 'weight' must be Tensor, not list"):
+        F.linear(ember.ones(2), [[1.0, 2.0]])
