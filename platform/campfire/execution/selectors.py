@@ -100,8 +100,8 @@ def session_holds_kernel(*, session: KernelSession, client=None, pending: bool |
     """The authoritative answer (the cap is counted with it): the session has runs waiting or
     running (a kernel is being started for them, `pending` when the caller knows), or it is
     claimed by a live worker. The database is asked first: it costs no round trip to Redis."""
-    if pending is None:
-        pending = Execution.objects.filter(session=session, status__in=PENDING_STATUSES).exists()
+    if pending is None:             # a clean run (kind notebook) has a kernel of its own, not the session's
+        pending = Execution.objects.filter(session=session, status__in=PENDING_STATUSES).exclude(kind=Kind.NOTEBOOK).exists()
     if pending:
         return True
     client = client or redis_client()
@@ -113,7 +113,7 @@ def kernels_in_use(*, user, exclude=None) -> list[KernelSession]:
     """The user's sessions that hold a kernel now (optionally leaving one out)."""
     candidates = (
         KernelSession.objects.filter(user_id=user.pk)
-        .filter(Q(state__in=ACTIVE_STATES) | Q(executions__status__in=PENDING_STATUSES))
+        .filter(Q(state__in=ACTIVE_STATES) | Q(executions__status__in=PENDING_STATUSES, executions__kind__in=(Kind.CELL, Kind.CHECK)))
         .select_related("notebook")
         .distinct()
         .order_by("created")

@@ -86,14 +86,16 @@ def _lock(queryset) -> None:
 
 # ----------------------------------------------------------------------------------------- caps
 def _check_caps(*, user, session: KernelSession, adding: int) -> None:
-    pending_sessions = list(Execution.objects.filter(user_id=user.pk, status__in=PENDING_STATUSES).values_list("session_id", flat=True))
+    pending = list(Execution.objects.filter(user_id=user.pk, status__in=PENDING_STATUSES).values_list("session_id", "kind"))
+    pending_sessions = [session_id for session_id, _ in pending]
     cap = settings.CAMPFIRE_MAX_QUEUED_RUNS_PER_USER
     if len(pending_sessions) + adding > cap:
         raise CapReached(
             f"You already have {len(pending_sessions)} runs waiting or running (the limit is {cap}); this would add {adding}. "
             "Wait for them to finish, or interrupt the kernel to drop the waiting ones."
         )
-    if selectors.session_holds_kernel(session=session, pending=session.pk in pending_sessions):
+    # a clean run has a kernel of its own: it does not make the notebook's session hold one
+    if selectors.session_holds_kernel(session=session, pending=(session.pk, Kind.CELL) in pending or (session.pk, Kind.CHECK) in pending):
         return
     others = selectors.kernels_in_use(user=user, exclude=session)
     _check_kernel_cap(others, settings.CAMPFIRE_MAX_KERNELS_PER_USER, "running")
@@ -259,8 +261,8 @@ def notebook_run_request(*, notebook: Notebook, user) -> Execution:
     checks the notebook runs from scratch and leaves the notebook's live kernel alone); its events
     go to a stream of its own, its record to `notebook_run_record`. One clean run per notebook at
     a time (RunConflict), and a user's clean runs under way count against the kernel cap, since
-    each takes a kernel (CapReached); a broker that cannot be reached ends it lost
-    (ExecutionUnavailable)."""
+    each takes a kernel, and on a GPU runtime against the GPU cap with the user's GPU kernels
+    (CapReached); a broker that cannot be reached ends it lost (ExecutionUnavailable)."""
     cells = [{**cell, "outputs": [], "execution_count": None} if cell["cell_type"] == "code" else cell for cell in notebook.cells]
     nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": notebook.metadata, "cells": cells}
     with transaction.atomic():
@@ -273,6 +275,8 @@ def notebook_run_request(*, notebook: Notebook, user) -> Execution:
         if pending.count() >= cap:
             raise CapReached(f"You already have {cap} clean runs under way (each takes a kernel; the limit is {cap}). Wait for one, or cancel it.")
         session = kernel_session_get_or_create(notebook=notebook, user=user)
+        if session.device == "gpu":
+            _check_gpu_clean_run(user, pending.filter(session__device="gpu").count())
         execution = Execution.objects.create(notebook=notebook, session=session, user=user, kind=Kind.NOTEBOOK)
         request = protocol.NotebookRequest(execution=str(execution.id), session=execution.stream_session, notebook=nb, user=str(user.pk), device=session.device)
         request.validate()
@@ -281,6 +285,16 @@ def notebook_run_request(*, notebook: Notebook, user) -> Execution:
         raise ExecutionUnavailable("the execution service cannot be reached right now; try again in a moment")
     logs.info("notebook_run.requested", execution=execution.id, notebook=notebook.id, cells=len(cells))
     return execution
+
+
+def _check_gpu_clean_run(user, gpu_runs: int) -> None:
+    holding = [s for s in selectors.kernels_in_use(user=user) if s.device == "gpu"]
+    cap = settings.CAMPFIRE_MAX_GPU_KERNELS_PER_USER
+    if len(holding) + gpu_runs >= cap:
+        raise CapReached(
+            f"A clean run on the GPU takes a GPU kernel of its own, and you already have {len(holding) + gpu_runs} "
+            f"(the limit is {cap}). Shut a GPU kernel down, or wait for your clean run to end.",
+            kernels=selectors.kernel_summaries(sessions=holding))
 
 
 def _send_notebook(execution: Execution, request: protocol.NotebookRequest) -> None:

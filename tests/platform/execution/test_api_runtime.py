@@ -103,3 +103,23 @@ def test_one_gpu_kernel_per_user_by_default(alice, alice_api, settings):
     assert refused.status_code == 429 and "GPU kernel" in refused.json()["detail"]
     settings.CAMPFIRE_MAX_GPU_KERNELS_PER_USER = 2
     assert alice_api.post(f"/api/notebooks/{gpu_tutorial.id}/cells/a/run", {}).status_code == 202
+
+
+def test_a_clean_run_on_the_gpu_counts_against_the_gpu_cap(alice, alice_api, settings):
+    register("gpu@b", "gpu")
+    books = [notebook_services.notebook_create(owner=alice, title=f"GPU {i}", metadata={"campfire": {"device": "gpu"}},
+                                               cells=[{"id": "a", "cell_type": "code", "source": "1"}]) for i in range(2)]
+    assert alice_api.post(f"/api/notebooks/{books[0].id}/clean-runs", {}).status_code == 202
+    refused = alice_api.post(f"/api/notebooks/{books[1].id}/clean-runs", {})
+    assert refused.status_code == 429 and "takes a GPU kernel of its own" in refused.json()["detail"]
+    settings.CAMPFIRE_MAX_GPU_KERNELS_PER_USER = 2
+    assert alice_api.post(f"/api/notebooks/{books[1].id}/clean-runs", {}).status_code == 202
+
+
+def test_a_clean_run_does_not_make_its_notebook_hold_a_live_kernel(alice, alice_api, settings):
+    settings.CAMPFIRE_MAX_KERNELS_PER_USER = 1
+    first, second = (notebook_services.notebook_create(owner=alice, title=t, cells=[{"id": "a", "cell_type": "code", "source": "1"}])
+                     for t in ("Checked", "Live"))
+    assert alice_api.post(f"/api/notebooks/{first.id}/clean-runs", {}).status_code == 202   # its own kernel
+    assert alice_api.get("/api/kernels").json() == []
+    assert alice_api.post(f"/api/notebooks/{second.id}/cells/a/run", {}).status_code == 202
