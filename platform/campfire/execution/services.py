@@ -95,7 +95,7 @@ def _check_caps(*, user, session: KernelSession, adding: int) -> None:
             "Wait for them to finish, or interrupt the kernel to drop the waiting ones."
         )
     # a clean run has a kernel of its own: it does not make the notebook's session hold one
-    if selectors.session_holds_kernel(session=session, pending=(session.pk, Kind.CELL) in pending or (session.pk, Kind.CHECK) in pending):
+    if selectors.session_holds_kernel(session=session, pending=any(sid == session.pk and kind != Kind.NOTEBOOK for sid, kind in pending)):
         return
     others = selectors.kernels_in_use(user=user, exclude=session)
     _check_kernel_cap(others, settings.CAMPFIRE_MAX_KERNELS_PER_USER, "running")
