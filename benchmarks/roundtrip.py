@@ -12,6 +12,8 @@ raw:    jupyter_client's execute of `1+1` on a kernel started by the workers' ow
         (identical to the pool's kernels) until the reply and the idle status are in;
 new session: a notebook never run before, with a warm kernel waiting in the pool: POST until the
         first output (`execute_result`) arrives on the WebSocket.
+completion: Tab on `pri` in that warm kernel: POST /api/notebooks/{id}/complete until its answer,
+        against jupyter_client's complete_request on the raw kernel until its reply.
 The machine is shared: compare the ratio (same moments, same load), not absolute numbers alone.
 """
 from __future__ import annotations
@@ -35,7 +37,7 @@ sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 import redis as redis_lib  # noqa: E402
 from websockets.sync.client import connect as ws_connect  # noqa: E402
 
-from roundtrip_raw import raw_roundtrip, summary  # noqa: E402
+from roundtrip_raw import raw_complete, raw_roundtrip, summary  # noqa: E402
 from workers.config import WorkerConfig  # noqa: E402
 from workers.kernel import Kernel  # noqa: E402
 from workers.launcher import KernelLauncher  # noqa: E402
@@ -177,6 +179,18 @@ def stack_roundtrip(stack: Stack, ws, nb: dict, until_kind: str = "finished") ->
     return time.perf_counter() - began
 
 
+COMPLETE = "pri"
+
+
+def stack_complete(stack: Stack, nb: dict) -> float:
+    began = time.perf_counter()
+    answer = stack.call("POST", f"/api/notebooks/{nb['id']}/complete", {"code": COMPLETE, "cursor_pos": len(COMPLETE)})
+    seconds = time.perf_counter() - began
+    if answer["status"] != "ok" or "print" not in [m["text"] for m in answer["matches"]]:
+        raise SystemExit(f"completion did not answer: {answer}")
+    return seconds
+
+
 def new_session_first_output(stack: Stack) -> float:
     while stack.warm_kernels() < 1:
         time.sleep(0.05)
@@ -198,6 +212,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--new-sessions", type=int, default=10)
+    parser.add_argument("--completions", type=int, default=100)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cfbench") as tmp:
         config = WorkerConfig.from_env({"CAMPFIRE_RUNTIME_DIR": tmp})
@@ -214,6 +229,10 @@ def main() -> None:
                 raw.append(raw_roundtrip(kernel))
                 through.append(stack_roundtrip(stack, ws, nb))
             ws.close()
+            raw_tab, stack_tab = [], []
+            for _ in range(args.completions):
+                raw_tab.append(raw_complete(kernel, COMPLETE))
+                stack_tab.append(stack_complete(stack, nb))
             fresh = [new_session_first_output(stack) for _ in range(args.new_sessions)]
         except BaseException:
             print(stack.tail(), file=sys.stderr)
@@ -225,6 +244,10 @@ def main() -> None:
     raw_p50, _ = summary("raw jupyter_client       ", raw)
     stack_p50, _ = summary("POST -> finished over WS ", through)
     print(f"   ratio: stack p50 / raw p50 = {stack_p50 / raw_p50:.2f}")
+    if raw_tab:
+        raw_tab_p50, _ = summary("raw complete_request     ", raw_tab)
+        stack_tab_p50, _ = summary("POST /complete -> answer ", stack_tab)
+        print(f"   ratio: completion p50 / raw p50 = {stack_tab_p50 / raw_tab_p50:.2f}")
     if fresh:
         summary("new session first output ", fresh)
 

@@ -52,6 +52,15 @@ def raw_roundtrip(kernel: Kernel) -> float:
     return time.perf_counter() - began
 
 
+def raw_complete(kernel: Kernel, code: str) -> float:
+    """A complete_request at the end of `code`, until its reply."""
+    began = time.perf_counter()
+    msg_id = kernel.client.complete(code, len(code))
+    while kernel.client.get_shell_msg(timeout=10)["parent_header"].get("msg_id") != msg_id:
+        pass
+    return time.perf_counter() - began
+
+
 class WorkerPath:
     def __init__(self, tmp: str) -> None:
         self.prefix = f"bench{uuid.uuid4().hex[:8]}"

@@ -17,6 +17,7 @@ from .kernel import Kernel
 from .outputs import OUTPUT_MSGS, CellOutputs, OutputBudget, gate, send_live, with_display_id
 from .protocol import (EV_CLEAR, EV_STARTED, EV_STREAM, EV_UPDATE_DISPLAY, ERROR, INTERRUPTED,
                        KERNEL_DIED, OK, TIMED_OUT)
+from .stdin import StdinBridge
 
 log = logs.get("cellrun")
 
@@ -118,10 +119,11 @@ class _Cell:
 
 def run_cell(kernel: Kernel, code: str, *, emit: Emit, timeout: float, output_limit: int,
              interrupt_grace: float, interrupted: threading.Event, poll: float = 0.1,
-             store_history: bool = True) -> CellResult:
+             store_history: bool = True, stdin: StdinBridge | None = None) -> CellResult:
+    """`stdin`: the cell may call input() (answered through it); without, input() raises in the cell."""
     cell = _Cell(kernel, emit, output_limit)
     began, wall = time.monotonic(), time.time()
-    msg_id = kernel.client.execute(code, store_history=store_history, allow_stdin=False,
+    msg_id = kernel.client.execute(code, store_history=store_history, allow_stdin=stdin is not None,
                                    stop_on_error=False)
     interrupt_sent: float | None = None
 
@@ -144,6 +146,8 @@ def run_cell(kernel: Kernel, code: str, *, emit: Emit, timeout: float, output_li
                        f"stop within {interrupt_grace:g} s of an interrupt; kernel restarted")
             cell.notice(message + "\n")
             return result(TIMED_OUT, message, gone=True)
+        if stdin is not None:
+            stdin.serve(kernel, cell, msg_id)
         try:
             msg = kernel.client.get_iopub_msg(timeout=poll)
         except queue.Empty:
@@ -154,7 +158,7 @@ def run_cell(kernel: Kernel, code: str, *, emit: Emit, timeout: float, output_li
             break
 
     cell.started()
-    reply = _shell_reply(kernel, msg_id)
+    reply = shell_reply(kernel, msg_id)
     if reply is None and not kernel.is_alive():
         return _died(cell, kernel, result)
     content = (reply or {}).get("content")
@@ -189,8 +193,10 @@ def _died(cell: _Cell, kernel: Kernel, result) -> CellResult:
     return result(KERNEL_DIED, message, gone=True)
 
 
-def _shell_reply(kernel: Kernel, msg_id: str) -> dict | None:
-    deadline = time.monotonic() + REPLY_WAIT
+def shell_reply(kernel: Kernel, msg_id: str, wait: float = REPLY_WAIT) -> dict | None:
+    """The kernel's reply to request `msg_id`; replies to earlier requests (a timed-out cell's, a
+    query's that came too late) are dropped on the way."""
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         try:
             reply = kernel.client.get_shell_msg(timeout=0.1)

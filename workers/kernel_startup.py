@@ -1,5 +1,6 @@
 """Runs inside every kernel before it answers: pre-imports modules (numpy, ember, ...) so that a
-learner's first `import ember` is instant, and caps each cell's output inside the kernel. Leaves
+learner's first `import ember` is instant, caps each cell's output inside the kernel, and warms
+the completer. Leaves
 no names in the user's namespace, and a missing module (ember not installed yet) only costs a
 line on the kernel's stderr."""
 
@@ -57,6 +58,43 @@ def _campfire_output_cap():
     shell.display_pub.clear_output = clear_and_reset
 
 
+def _campfire_warm_completion():
+    """Parse Python's builtins stubs for jedi (IPython's completer) in the background: a kernel's HOME
+    starts empty, so without this its first Tab spends ~2 s parsing them, close to the worker's wait
+    for an answer (workers/queries.py). A Tab that comes before the warm-up ends waits for it rather
+    than parsing the same files again beside it. Not at a lower OS priority: the thread holds the GIL
+    while it runs, and a thread the OS rarely schedules would stall the kernel's own threads."""
+    import threading
+
+    from IPython import get_ipython
+
+    warmed = threading.Event()
+    shell = get_ipython()
+    completer = getattr(shell, "Completer", None)
+    if completer is not None:
+        plain = completer.completions
+
+        def completions(text, offset):
+            warmed.wait(15)
+            return plain(text, offset)
+
+        completer.completions = completions    # on the instance: removed once warm
+
+    def warm():
+        try:
+            import jedi
+            jedi.Interpreter("pri", [{}]).complete()
+        except Exception:  # no jedi: IPython completes without it
+            pass
+        finally:
+            warmed.set()
+            if completer is not None:
+                completer.__dict__.pop("completions", None)
+
+    threading.Thread(target=warm, name="campfire-warm-completion", daemon=True).start()
+
+
 _campfire_preimport()
 _campfire_output_cap()
-del _campfire_preimport, _campfire_output_cap
+_campfire_warm_completion()
+del _campfire_preimport, _campfire_output_cap, _campfire_warm_completion

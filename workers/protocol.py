@@ -21,6 +21,7 @@ TASK_SHUTDOWN = "workers.shutdown"
 TASK_RUN_NOTEBOOK = "workers.run_notebook"
 TASK_CANCEL_NOTEBOOK = "workers.cancel_notebook"
 TASK_PING = "workers.ping"
+TASK_INPUT = "workers.input"
 # Tasks the platform implements; workers send them by name to the platform queue.
 TASK_RECORD_EXECUTION = "campfire.record_execution"
 TASK_RECORD_NOTEBOOK = "campfire.record_notebook_run"
@@ -38,11 +39,12 @@ EV_ERROR = "error"
 EV_CLEAR = "clear_output"
 EV_FINISHED = "finished"
 EV_KERNEL = "kernel"
+EV_INPUT_REQUEST = "input_request"  # a running cell called input()/getpass(): {"prompt", "password"}
 # Appended by the platform (never a worker) once it has graded an exercise's check execution:
 # {"exercise", "attempt", "status": pass|fail|error, "message", ...} (docs/API.md).
 EV_CHECK = "check"
 EVENT_TYPES = (EV_QUEUED, EV_STARTED, EV_STREAM, EV_DISPLAY, EV_UPDATE_DISPLAY, EV_RESULT,
-               EV_ERROR, EV_CLEAR, EV_FINISHED, EV_KERNEL, EV_CHECK)
+               EV_ERROR, EV_CLEAR, EV_FINISHED, EV_KERNEL, EV_CHECK, EV_INPUT_REQUEST)
 # Events whose data is an nbformat v4 output dict (update_display_data: the replacement output).
 OUTPUT_EVENT_TYPES = (EV_STREAM, EV_DISPLAY, EV_UPDATE_DISPLAY, EV_RESULT, EV_ERROR)
 
@@ -57,6 +59,7 @@ KERNEL_STATES = ("ready", "restarted", "died", "lost", "culled", "shutdown", "mo
 
 DEVICES = ("cpu", "gpu")
 MAX_CODE_CHARS = 1_000_000
+MAX_INPUT_CHARS = 10_000   # one answer to input()
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,127}$")
 
 
@@ -195,6 +198,8 @@ def validate_event(event: Mapping[str, Any]) -> None:
         raise ProtocolError(f"kernel event needs a state in {KERNEL_STATES}")
     if kind == EV_CLEAR and not isinstance(data.get("wait"), bool):
         raise ProtocolError("clear_output event needs a boolean 'wait'")
+    if kind == EV_INPUT_REQUEST and not (isinstance(data.get("prompt"), str) and isinstance(data.get("password"), bool)):
+        raise ProtocolError("input_request event needs a string 'prompt' and a boolean 'password'")
 
 
 def encode_event(event: Mapping[str, Any]) -> dict[str, str]:
@@ -326,6 +331,21 @@ class SessionCommand(_Payload):
             raise ProtocolError("upto_seq must be a non-negative integer or None")
         if self.device not in DEVICES:
             raise ProtocolError(f"device must be one of {DEVICES}")
+
+
+@dataclass
+class InputReply(_Payload):
+    """Payload of workers.input: what the user typed for the input() of a running cell."""
+
+    session: str
+    execution: str
+    value: str
+
+    def validate(self) -> None:
+        check_id(self.session, "session")
+        check_id(self.execution, "execution")
+        if not isinstance(self.value, str) or len(self.value) > MAX_INPUT_CHARS:
+            raise ProtocolError(f"value must be a string of at most {MAX_INPUT_CHARS} characters")
 
 
 @dataclass
@@ -482,6 +502,18 @@ def submit_session_command(redis, send_task: SendTask, task: str, session: str, 
     command.validate()
     send_task(task, args=[command.to_dict()], queue=route_for_session(redis, session, device, ns=ns))
     return command
+
+
+def submit_input(redis, send_task: SendTask, reply: InputReply, *, ns: Namespace | None = None) -> bool:
+    """Send an answer to a cell's input() to the worker that owns the session; False when no live
+    worker does (the cell is gone with its kernel)."""
+    ns = ns or Namespace.from_env()
+    reply.validate()
+    owner = session_owner(redis, reply.session, ns)
+    if not owner or not worker_is_alive(redis, owner, ns):
+        return False
+    send_task(TASK_INPUT, args=[reply.to_dict()], queue=ns.worker_queue(owner))
+    return True
 
 
 def cancel_notebook_run(redis, send_task: SendTask, execution: str, *,

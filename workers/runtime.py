@@ -22,9 +22,10 @@ from .culler import cull_idle
 from .launcher import make_launcher
 from .notebook import NotebookRunner
 from .pool import KernelPool
-from .protocol import (ERROR, EV_QUEUED, INTERRUPTED, LOST, TASK_EXECUTE, TASK_INTERRUPT,
-                       TASK_RESTART, TASK_SHUTDOWN, ExecuteRequest, ExecutionRecord,
+from .protocol import (ERROR, EV_QUEUED, INTERRUPTED, LOST, TASK_EXECUTE, TASK_INPUT, TASK_INTERRUPT,
+                       TASK_RESTART, TASK_SHUTDOWN, ExecuteRequest, ExecutionRecord, InputReply,
                        NotebookRequest, SessionCommand, worker_is_alive)
+from .query_protocol import NO_KERNEL, TASK_QUERY, KernelQuery, no_answer, push_answer
 from .registry import Registry
 from .reporting import Reporter, utc_now
 from .session import Closing, Run, Session
@@ -273,6 +274,31 @@ class WorkerRuntime:
         else:
             raise ValueError(f"unknown session command {task!r}")
         return "done"
+
+    def query(self, query: KernelQuery) -> str:
+        """Completion or inspection in a session's kernel: answered by the session thread between runs,
+        or forwarded to the session's owner, or answered `no_kernel` at once."""
+        session = self.sessions.get(query.session)
+        if session is not None:
+            session.query(query, lambda answer: push_answer(self.redis, self.ns, query.reply_to, answer))
+            return "accepted"
+        owner = self._live_owner(query.session)
+        if owner is not None:
+            self._forward(TASK_QUERY, query.to_dict(), owner, None)
+            return "forwarded"
+        push_answer(self.redis, self.ns, query.reply_to, no_answer(NO_KERNEL, "no kernel is running for this notebook"))
+        return "no-session"
+
+    def input(self, reply: InputReply) -> str:
+        """The user's answer to a running cell's input(): to its session here, else to its owner."""
+        session = self.sessions.get(reply.session)
+        if session is not None:
+            return "accepted" if session.provide_input(reply.execution, reply.value) else "not-waiting"
+        owner = self._live_owner(reply.session)
+        if owner is not None:
+            self._forward(TASK_INPUT, reply.to_dict(), owner, None)
+            return "forwarded"
+        return "no-session"
 
     def close_session(self, session: Session, closing: Closing) -> None:
         with self._lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -18,6 +19,9 @@ from .cellrun import CellResult, run_cell
 from .kernel import Kernel, KernelStartError
 from .protocol import (EV_KERNEL, ERROR, INTERRUPTED, KERNEL_DIED, LOST, ExecuteRequest,
                        ExecutionRecord)
+from .queries import ask
+from .stdin import StdinBridge
+from .query_protocol import BUSY, FAILED, NO_KERNEL, KernelQuery, no_answer
 from .reporting import iso, utc_now
 
 log = logs.get("session")
@@ -29,6 +33,16 @@ class Run:
     request: ExecuteRequest = field(compare=False)
     accepted: float = field(compare=False, default_factory=time.monotonic)
     interrupted: threading.Event = field(compare=False, default_factory=threading.Event)
+    stdin: StdinBridge = field(compare=False, default_factory=StdinBridge)
+
+
+@dataclass
+class Query:
+    query: KernelQuery
+    reply: Callable[[dict], None]
+
+
+QUERIES_KEPT = 4    # a burst of Tabs: the oldest waiting queries are answered "busy" (nobody wants them)
 
 
 @dataclass
@@ -46,6 +60,7 @@ class Session:
         self.kernel: Kernel | None = None
         self.last_activity = time.time()
         self._pending: list[Run] = []
+        self._queries: deque[Query] = deque()
         self._running: Run | None = None
         self._restart: bool = False
         self._kernel_used = False   # a cell ran on this kernel (a fresh_kernel run replaces it)
@@ -72,6 +87,32 @@ class Session:
         if stop:                    # an earlier run still running: Restart & run all stops it
             self.restart()
         return True
+
+    def query(self, query: KernelQuery, reply: Callable[[dict], None]) -> None:
+        """Ask the kernel (completion, inspection) between runs; answered at once, without one, when a
+        cell is running (the kernel would only answer after it), the kernel is not up, or it is closing."""
+        with self._cond:
+            if self._closing is not None or self.kernel is None:
+                answer = no_answer(NO_KERNEL, "the kernel is starting" if self._closing is None else "the kernel is stopping")
+            elif self._running is not None:
+                answer = no_answer(BUSY, "a cell is running")
+            else:
+                answer = None
+                self._queries.append(Query(query, reply))
+                dropped = [self._queries.popleft() for _ in range(len(self._queries) - QUERIES_KEPT)]
+                self.last_activity = time.time()
+                self._cond.notify_all()
+        if answer is not None:
+            reply(answer)
+            return
+        for old in dropped:
+            old.reply(no_answer(BUSY, "a newer query replaced this one"))
+
+    def provide_input(self, execution: str, value: str) -> bool:
+        """An answer to the running cell's input(); False if that cell is not running here or not asking."""
+        with self._cond:
+            running = self._running
+        return running is not None and running.request.execution == execution and running.stdin.provide(value)
 
     def interrupt(self) -> None:
         with self._cond:
@@ -118,24 +159,30 @@ class Session:
     def _loop(self) -> None:
         try:
             while True:
-                run = self._next()
-                if run is None:
+                item = self._next()
+                if item is None:
                     break
-                self._execute(run)
+                if isinstance(item, Query):
+                    self._answer(item)
+                else:
+                    self._execute(item)
         except Exception:
             log.exception("session.crashed", session=self.id)
             self.close(Closing("lost", "kernel lost: the worker failed", LOST))
         finally:
             self._teardown()
 
-    def _next(self) -> Run | None:
-        """The next run allowed to start, after any pending restart; None once closing."""
+    def _next(self) -> Run | Query | None:
+        """The next run allowed to start, after any pending restart, or a query (they go first: they
+        take a moment, and the person typing waits for them); None once closing."""
         while True:
             with self._cond:
-                while not (self._pending or self._restart or self._closing):
+                while not (self._pending or self._restart or self._closing or self._queries):
                     self._cond.wait()
                 if self._closing is not None:
                     return None
+                if self._queries and not self._restart:
+                    return self._queries.popleft()
                 restart = self._restart
                 self._restart = False
                 head = self._pending[0] if self._pending else None
@@ -195,7 +242,8 @@ class Session:
                 output_limit=min(limits.output_bytes or self.ctx.config.output_limit,
                                  self.ctx.config.output_limit),
                 interrupt_grace=self.ctx.config.interrupt_grace, interrupted=run.interrupted,
-                store_history=request.store_history)
+                store_history=request.store_history,
+                stdin=run.stdin if request.store_history else None)  # a hidden check never asks the user
             closing = self._closing
             if result.kernel_gone and closing is not None:
                 result.status, result.message = closing.status, closing.message
@@ -209,6 +257,17 @@ class Session:
             with self._cond:
                 self._running = None
                 self.last_activity = time.time()
+
+    def _answer(self, item: Query) -> None:
+        if self.kernel is None:
+            answer = no_answer(NO_KERNEL, "the kernel is starting")
+        else:
+            try:
+                answer = ask(self.kernel, item.query)
+            except Exception as exc:  # a dead kernel's client, a bug: the editor falls back, runs go on
+                log.exception("session.query_failed", session=self.id, kind=item.query.kind)
+                answer = no_answer(FAILED, f"the kernel could not answer: {exc}")
+        item.reply(answer)
 
     def _skip(self, run: Run, message: str) -> None:
         """End a run that will not run (cancelled, or the session is closing)."""
@@ -262,6 +321,9 @@ class Session:
         try:
             with self._cond:
                 pending, self._pending = list(self._pending), []
+                queries, self._queries = list(self._queries), deque()
+            for item in queries:
+                item.reply(no_answer(NO_KERNEL, closing.message))
             for run in sorted(pending):
                 self._skip(run, closing.message)
             kernel, self.kernel = self.kernel, None

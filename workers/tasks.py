@@ -13,9 +13,10 @@ from celery.exceptions import Reject
 
 from . import logs
 from .celery_app import app, current_runtime
-from .protocol import (TASK_CANCEL_NOTEBOOK, TASK_EXECUTE, TASK_INTERRUPT, TASK_PING, TASK_RESTART,
-                       TASK_RUN_NOTEBOOK, TASK_SHUTDOWN, ExecuteRequest, NotebookRequest, ProtocolError,
-                       SessionCommand, check_id)
+from .protocol import (TASK_CANCEL_NOTEBOOK, TASK_EXECUTE, TASK_INPUT, TASK_INTERRUPT, TASK_PING, TASK_RESTART,
+                       TASK_RUN_NOTEBOOK, TASK_SHUTDOWN, ExecuteRequest, InputReply, NotebookRequest,
+                       ProtocolError, SessionCommand, check_id)
+from .query_protocol import TASK_QUERY, KernelQuery
 from .runtime import NoCapacity
 
 log = logs.get("tasks")
@@ -92,6 +93,20 @@ def cancel_notebook(payload: dict) -> str:
         log.error("task.bad_payload", payload_type="cancel_notebook", error=str(exc))
         return "rejected"
     return current_runtime().notebooks.cancel(execution)
+
+
+@app.task(name=TASK_INPUT)
+def input_reply(payload: dict) -> str:
+    """What the user typed for a running cell's input() (workers/stdin.py)."""
+    reply = _parse(InputReply, payload)
+    return "rejected" if reply is None else current_runtime().input(reply)
+
+
+@app.task(name=TASK_QUERY)
+def query(payload: dict) -> str:
+    """Completion or inspection (workers.query_protocol): the answer goes to the Redis list it names."""
+    request = _parse(KernelQuery, payload)
+    return "rejected" if request is None else current_runtime().query(request)
 
 
 @app.task(name=TASK_PING)

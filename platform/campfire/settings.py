@@ -54,6 +54,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Innermost, so that their answers get the security headers above.
+    "campfire.urlguard.NulInUrlMiddleware",
+    "campfire.apierrors.ApiJsonErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "campfire.urls"

@@ -6,10 +6,21 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from campfire.accounts import selectors, services
+from campfire.accounts.models import TOKEN_PREFIX
 
 
 class BearerTokenAuth(HttpBearer):
-    """A personal API token. A wrong token is a 401, not a fall-through to the session."""
+    """A personal API token. A wrong token is a 401, not a fall-through to the session; so is a
+    header meant as one but malformed ("Bearer\t…", a bare "cf_…"). Other schemes (a proxy's
+    Basic auth) are left alone."""
+
+    def __call__(self, request):
+        value = request.headers.get(self.header) or ""
+        words = value.split()
+        meant_as_token = bool(words) and (words[0].lower() == "bearer" or words[0].startswith(TOKEN_PREFIX))
+        if meant_as_token and not value.lower().startswith("bearer "):
+            raise AuthenticationError(401, "malformed Authorization header: send Authorization: Bearer <token>")
+        return super().__call__(request)
 
     def authenticate(self, request, token):
         api_token = selectors.token_from_bearer(raw_token=token)

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from ninja import Router, Status
 
-from campfire.execution import selectors, services
-from campfire.execution.schemas import (CapOut, ExecutionConflictOut, ExecutionOut, KernelOut, KernelSummary, RunIn, RunManyIn, RunManyOut, RunOut,
-                                        RuntimeIn, RuntimeOut)
+from campfire.execution import selectors, services, stdin
+from campfire.execution.schemas import (CapOut, ExecutionConflictOut, ExecutionOut, InputIn, InputOut, KernelOut, KernelSummary, RunIn, RunManyIn,
+                                        RunManyOut, RunOut, RuntimeIn, RuntimeOut)
 from campfire.notebooks.schemas import ErrorOut
 from campfire.notebooks.selectors import notebook_get_owned
 
@@ -43,7 +43,8 @@ def _selected(notebook, payload: RunManyIn) -> list[dict]:
 
 
 def _answer(executions) -> list[dict]:
-    return [{"execution": str(e.id), "cell": e.cell_id, "status": e.status, "session": str(e.session_id)} for e in executions]
+    # `session`: the id the workers and the event stream use (`<uuid>.g<n>` after a runtime change), as GET …/kernel says.
+    return [{"execution": str(e.id), "cell": e.cell_id, "status": e.status, "session": e.session.key} for e in executions]
 
 
 @router.post("/notebooks/{notebook_id}/cells/{cell_id}/run", response={202: RunOut, **ERRORS})
@@ -158,6 +159,15 @@ def cancel(request, execution_id: str):
     execution = selectors.execution_get_owned(execution_id=execution_id, user=request.auth)
     services.notebook_run_cancel(execution=execution)
     return Status(202, selectors.execution_detail(execution=execution))
+
+
+@router.post("/executions/{execution_id}/input", response={202: InputOut, 409: ExecutionConflictOut, **ERRORS})
+def answer_input(request, execution_id: str, payload: InputIn):
+    """Answer the input() (or getpass()) a running cell is waiting on (its `input_request` event). The
+    cell goes on with it; what was entered shows in its output (a password as dots). 409 when the run ended."""
+    execution = selectors.execution_get_owned(execution_id=execution_id, user=request.auth)
+    stdin.input_send(execution=execution, value=payload.value)
+    return Status(202, {"execution": str(execution.id), "status": "sent"})
 
 
 @router.get("/executions/{execution_id}", response={200: ExecutionOut, **ERRORS})

@@ -96,7 +96,7 @@ class NotebookEventsConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         after = (query.get("after") or [None])[0]
-        if after is not None and not events.STREAM_ID.match(after):
+        if after is not None and not events.valid_id(after):
             await self.close(code=4400)
             return
         opened = await self.opening()

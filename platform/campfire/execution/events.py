@@ -13,7 +13,16 @@ from workers import protocol
 from campfire.execution.broker import namespace, redis_client
 from campfire.execution.models import KernelState
 
-STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+_STREAM_ID = re.compile(r"(\d{1,20})-(\d{1,20})")
+_ID_PART_MAX = 2**64 - 1   # Redis refuses larger parts ("Invalid stream ID")
+
+
+def valid_id(value: str) -> bool:
+    """A stream id Redis accepts: "<ms>-<n>", each part a 64-bit unsigned integer (nothing after it)."""
+    match = _STREAM_ID.fullmatch(value)
+    return bool(match) and all(int(part) <= _ID_PART_MAX for part in match.groups())
+
+
 ZERO = "0-0"
 _PAGE = 100
 _MAX_SCAN = 2000  # events looked at, newest first, to find the kernel's state

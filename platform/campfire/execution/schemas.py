@@ -4,24 +4,27 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from workers.protocol import MAX_CODE_CHARS
+from workers.protocol import MAX_CODE_CHARS, MAX_INPUT_CHARS
+from workers.query_protocol import MAX_CODE as MAX_QUERY_CODE
+
+from campfire.notebooks.schemas import InputSchema
 
 
-class RunIn(Schema):
+class RunIn(InputSchema):
     source: str | None = Field(
         None, max_length=MAX_CODE_CHARS,
         description="The code to run (what the editor shows, as Jupyter runs it); omitted: the cell's saved source.",
     )
 
 
-class RunManyIn(Schema):
+class RunManyIn(InputSchema):
     cells: list[str] | None = Field(None, description="Cell ids to run, in this order (run above / below). Omitted: every code cell.")
     from_: str | None = Field(None, alias="from", description="First cell of a range (by id, inclusive), in notebook order.")
     to: str | None = Field(None, description="Last cell of a range (by id, inclusive).")
     sources: dict[str, str] | None = Field(None, description="Code to run instead of the saved source, by cell id.")
-    restart: bool = Field(False, description="Restart & run all: the runs start on a new kernel; runs queued before them do not run and a running one is stopped.")
+    restart: bool = Field(False, strict=True, description="Restart & run all: the runs start on a new kernel; runs queued before them do not run and a running one is stopped.")
 
-    model_config = {"populate_by_name": True}
+    model_config = {**InputSchema.model_config, "populate_by_name": True}
 
 
 class RunOut(Schema):
@@ -78,7 +81,7 @@ class ExecutionConflictOut(Schema):
     execution: ExecutionOut | None = Field(None, description="the run in the way (a clean run under way), or the one that already ended")
 
 
-class RuntimeIn(Schema):
+class RuntimeIn(InputSchema):
     device: Literal["cpu", "gpu"] = Field(..., description="Where the notebook's kernel runs: cpu, or gpu (ember's default device is then cuda).")
 
 
@@ -87,3 +90,46 @@ class RuntimeOut(Schema):
     available: bool = Field(..., description="a worker of this device is running now")
     workers: int
     gpus: list[str] = Field([], description="the GPUs' names (gpu workers)")
+
+
+class QueryIn(InputSchema):
+    code: str = Field(..., max_length=MAX_QUERY_CODE, description="The cell's text as the editor shows it.")
+    cursor_pos: int = Field(..., ge=0, description="The cursor, in Unicode code points from the start of `code` (as in the Jupyter protocol).")
+
+
+class InspectIn(QueryIn):
+    detail_level: Literal[0, 1] = Field(0, description="1: the source too, where the kernel has it (IPython's `??`).")
+
+
+QueryStatus = Literal["ok", "busy", "no_kernel", "timeout", "error"]
+
+
+class CompletionOut(Schema):
+    text: str
+    type: str = Field(..., description="function, module, instance, keyword, … (empty when the kernel does not say)")
+    signature: str
+
+
+class CompleteOut(Schema):
+    status: QueryStatus = Field(..., description="ok: the kernel answered; otherwise why not (busy: a cell is running; no_kernel; timeout; error), with `message`.")
+    message: str = ""
+    matches: list[CompletionOut] = []
+    cursor_start: int | None = Field(None, description="The completions replace code[cursor_start:cursor_end] (code points).")
+    cursor_end: int | None = None
+
+
+class InspectOut(Schema):
+    status: QueryStatus
+    message: str = ""
+    found: bool = False
+    text: str = Field("", description="Plain text: the signature and docstring, as IPython's `?` shows them.")
+    truncated: bool = False
+
+
+class InputIn(InputSchema):
+    value: str = Field(..., max_length=MAX_INPUT_CHARS, description="What the user typed (without the newline).")
+
+
+class InputOut(Schema):
+    execution: str
+    status: Literal["sent"]

@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 from campfire.accounts import ratelimit
 from campfire.accounts.auth import ANYONE
 from campfire.notebooks import selectors, services
+from campfire.notebooks.ipynb import download_name
 from campfire.notebooks.rendering import render_markdown
 from campfire.notebooks.schemas import (
     ConflictOut,
@@ -85,7 +86,7 @@ def export_notebook(request, notebook_id: UUID):
     """The notebook as an nbformat 4.5 .ipynb file, outputs included."""
     notebook = selectors.notebook_get_readable(notebook_id=notebook_id, user=request.auth)
     response = HttpResponse(selectors.notebook_export(notebook=notebook), content_type="application/x-ipynb+json")
-    response["Content-Disposition"] = content_disposition_header(True, f"{notebook.title}.ipynb")
+    response["Content-Disposition"] = content_disposition_header(True, download_name(notebook.title))
     return response
 
 

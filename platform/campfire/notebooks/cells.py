@@ -78,5 +78,7 @@ def clean_cells(cells, existing: dict[str, dict] | None = None) -> tuple[list[di
             attachments = cell.get("attachments", existing.get(cell_id, {}).get("attachments"))
             if attachments is not None:
                 out["attachments"] = clean_metadata(attachments, f"{where}.attachments")
+        elif cell.get("attachments"):
+            raise ValidationError(f"{where}.attachments: code cells have no attachments (only markdown and raw cells)")
         cleaned.append(out)
     return cleaned, cleared

@@ -6,14 +6,19 @@ person uploading it needs to know what to fix.
 """
 
 import json
+import re
 import warnings
 
 import nbformat
+from django.conf import settings
 from nbformat.validator import ValidationError as SchemaError
 
+from campfire.jsonsafety import UnstorableJSON, check_storable, refuse_constant
 from campfire.notebooks.exceptions import NotebookImportError
 
 SUPPORTED_MINORS = range(0, 6)  # nbformat 4.0–4.5 (4.5 adds cell ids)
+EXECUTION_COUNT_MAX = 2**31 - 1  # stored as a PostgreSQL integer
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 def _schema_message(error: SchemaError) -> str:
@@ -45,15 +50,20 @@ def parse_ipynb(data: bytes):
     except UnicodeDecodeError as error:
         raise NotebookImportError(f"the file is not UTF-8 text (invalid byte at position {error.start})") from None
     try:
-        raw = json.loads(text)
+        raw = json.loads(text, parse_constant=refuse_constant)
+        check_storable(raw)
     except json.JSONDecodeError as error:
         raise NotebookImportError(f"the file is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
     except RecursionError:
         raise NotebookImportError("the file is not valid JSON: nested too deeply") from None
+    except UnstorableJSON as error:
+        raise NotebookImportError(f"the file cannot be imported: {error}") from None
     if not isinstance(raw, dict) or "nbformat" not in raw:
         raise NotebookImportError("the file is JSON but not a Jupyter notebook (no 'nbformat' field)")
+    if isinstance(raw.get("cells"), list) and len(raw["cells"]) > settings.CAMPFIRE_MAX_CELLS:  # before validating each
+        raise NotebookImportError(f"a notebook has at most {settings.CAMPFIRE_MAX_CELLS} cells (this one has {len(raw['cells'])})")
     version, minor = raw.get("nbformat"), raw.get("nbformat_minor", 0)
-    if not isinstance(version, int) or isinstance(version, bool) or not isinstance(minor, int):
+    if not all(isinstance(number, int) and not isinstance(number, bool) for number in (version, minor)):
         raise NotebookImportError("'nbformat' and 'nbformat_minor' must be integers")
 
     nb = nbformat.from_dict(raw)
@@ -80,7 +90,15 @@ def parse_ipynb(data: bytes):
         nbformat.validator.normalize(nb, 4, 5)
         _repair_cell_ids(nb)
     _validate(nb, 4, 5)
+    _check_execution_counts(nb)
     return nb
+
+
+def _check_execution_counts(nb) -> None:
+    for index, cell in enumerate(nb.cells):
+        count = cell.get("execution_count")
+        if isinstance(count, int) and count > EXECUTION_COUNT_MAX:
+            raise NotebookImportError(f"cells.{index}.execution_count: {count} is too large (at most {EXECUTION_COUNT_MAX})")
 
 
 def _repair_cell_ids(nb) -> None:
@@ -107,3 +125,9 @@ def to_ipynb(*, metadata: dict, cells: list[dict]):
 
 def write_ipynb(nb) -> str:
     return nbformat.writes(nb, version=4)
+
+
+def download_name(title: str) -> str:
+    """The export's file name: the title without control characters, which no HTTP header may
+    carry (uvicorn refuses to send such a response: the export would be a 500)."""
+    return (_CONTROL.sub("", title).strip() or "notebook") + ".ipynb"

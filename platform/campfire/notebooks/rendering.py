@@ -105,7 +105,7 @@ def _inline_attachments(tokens, attachments: dict) -> None:
             continue
         for mime in _ATTACHMENT_MIME:
             data = bundle.get(mime)
-            if isinstance(data, list):
+            if isinstance(data, list) and all(isinstance(line, str) for line in data):
                 data = "".join(data)
             if isinstance(data, str):
                 token.attrSet("src", f"data:{mime};base64,{data.strip()}")

@@ -4,13 +4,23 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
+from django.conf import settings
 from ninja import Field, Schema
 
 CellType = Literal["code", "markdown", "raw"]
 VisibilityName = Literal["private", "unlisted", "public"]
+# Version numbers are stored as a PostgreSQL integer.
+VERSION_MAX = 2**31 - 1
 
 
-class CellIn(Schema):
+class InputSchema(Schema):
+    """A request body: an unknown field is a 400 naming it, never silently ignored (a typo such as
+    "visiblity" must not look like a successful save)."""
+
+    model_config = {"extra": "forbid"}
+
+
+class CellIn(InputSchema):
     id: str | None = Field(None, description="Keep an existing cell's id; omit for a new cell (the server assigns one).")
     cell_type: CellType
     source: str = ""
@@ -19,19 +29,22 @@ class CellIn(Schema):
     attachments: dict[str, Any] | None = None
 
 
-class NotebookCreate(Schema):
+class NotebookCreate(InputSchema):
     title: str = Field("", max_length=200)
-    cells: list[CellIn] = []
+    # Also checked (with the current setting) when the cells are cleaned; here it stops 100k
+    # cells before each is validated.
+    cells: list[CellIn] = Field([], max_length=settings.CAMPFIRE_MAX_CELLS)
     metadata: dict[str, Any] | None = None
     visibility: VisibilityName = "private"
 
 
-class NotebookPatch(Schema):
-    version: int = Field(..., description="The version this change is based on; a stale one gets 409.")
+class NotebookPatch(InputSchema):
+    version: int = Field(..., strict=True, ge=1, le=VERSION_MAX,
+                         description="The version this change is based on (an integer); a stale one gets 409.")
     title: str | None = Field(None, max_length=200)
     visibility: VisibilityName | None = None
     metadata: dict[str, Any] | None = None
-    cells: list[CellIn] | None = Field(None, description="Replaces order, sources, types and metadata.")
+    cells: list[CellIn] | None = Field(None, max_length=settings.CAMPFIRE_MAX_CELLS, description="Replaces order, sources, types and metadata.")
 
 
 class NotebookSummary(Schema):
@@ -54,7 +67,7 @@ class NotebookOut(NotebookSummary):
     )
 
 
-class MarkdownIn(Schema):
+class MarkdownIn(InputSchema):
     source: str = Field(..., max_length=1_000_000)
     attachments: dict[str, Any] | None = None
 

@@ -117,7 +117,8 @@ def notebook_fork(*, notebook: Notebook, user) -> Notebook:
 
 def _title_from_filename(filename: str) -> str:
     stem = PurePath(filename.replace("\\", "/")).name
-    return stem[: -len(".ipynb")] if stem.lower().endswith(".ipynb") else stem
+    stem = stem[: -len(".ipynb")] if stem.lower().endswith(".ipynb") else stem
+    return stem[: cell_rules.TITLE_MAX]  # a long file name is no reason to refuse the file
 
 
 def _check_import_size(size: int) -> None:

@@ -59,7 +59,7 @@ def check(request, notebook_id: UUID, exercise_id: str, payload: schemas.CheckIn
     attempt = services.exercise_check(copy=copy, exercise=exercise, user=request.auth, source=payload.source if payload else None)
     return Status(202, {"attempt": str(attempt.id), "exercise": exercise.exercise_id, "status": "pending",
                         "execution": str(attempt.run_execution_id), "check": str(attempt.check_execution_id),
-                        "session": str(attempt.check_execution.session_id)})
+                        "session": attempt.check_execution.session.key})
 
 
 @router.get("/notebooks/{notebook_id}/exercises/{exercise_id}", response={200: schemas.ExerciseOut, **ERRORS})

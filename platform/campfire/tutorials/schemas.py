@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from campfire.notebooks.schemas import InputSchema
 from workers.protocol import MAX_CODE_CHARS
 
 
@@ -81,7 +82,7 @@ class LearningOut(Schema):
     copies: list[CopyOut]
 
 
-class CheckIn(Schema):
+class CheckIn(InputSchema):
     source: str | None = Field(None, max_length=MAX_CODE_CHARS, description="The exercise cell's code (the editor's text); omitted: the saved source.")
 
 

@@ -67,7 +67,7 @@ def test_moving_to_the_gpu_retires_the_cpu_kernel_and_sends_the_next_run_to_the_
     second = alice_api.post(f"/api/notebooks/{nb.id}/cells/b/run", {}).json()
     [(task, payload)] = sent("gpu")
     assert (task, payload["session"], payload["device"], payload["seq"]) == (protocol.TASK_EXECUTE, kernel["session"], "gpu", 2)
-    assert second["session"] == first["session"]                            # one session row, numbered on
+    assert second["session"] == kernel["session"] != first["session"]       # where its events go: the new stream
     assert alice_api.get(f"/api/notebooks/{nb.id}/kernel").json()["device"] == "gpu"
     assert runtime(alice_api, nb, "gpu").json()["session"] == kernel["session"]   # the same device: no change
     assert KernelSession.objects.get(notebook=nb, user=alice).generation == 1

@@ -177,7 +177,9 @@ def test_refused_anonymous_other_users_bad_tokens_and_bad_ids(nb, alice, bob):
     assert connect(nb, [(b"cookie", cookie_for(bob).encode())])[0] is False
     # A wrong token is refused even next to a good session cookie (no silent fall-back).
     assert connect(nb, [(b"authorization", b"Bearer cf_wrong"), (b"cookie", cookie_for(alice).encode())])[0] is False
-    assert connect(nb, [(b"authorization", f"Bearer {token_for(alice)}".encode())], after="not-an-id")[0] is False
+    for bad in ("not-an-id", "1-2%0A", "18446744073709551616-0", "1-18446744073709551616"):  # Redis refuses these
+        assert connect(nb, [(b"authorization", f"Bearer {token_for(alice)}".encode())], after=bad)[0] is False, bad
+    assert connect(nb, [(b"authorization", f"Bearer {token_for(alice)}".encode())], after="18446744073709551615-0")[0] is True
 
 
 def test_a_public_notebook_streams_to_its_owner_only(nb, bob):

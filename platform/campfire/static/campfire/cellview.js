@@ -10,7 +10,8 @@ const TYPE_LABELS = { code: "Code", markdown: "Markdown", raw: "Raw" };
 export class CellView {
   /**
    * `cell`: the model Cell. `host`: {readOnly, lineNumbers(), keys(cellView) -> editor key handlers,
-   * onEdit(cellView, text), onFocus(cellView), renderMarkdown(source, attachments) -> Promise<html>}.
+   * onEdit(cellView, text), onFocus(cellView), renderMarkdown(source, attachments) -> Promise<html>,
+   * assist() -> the kernel's completion/help provider or null (assist.js)}.
    */
   constructor(cell, host) {
     this.cell = cell;
@@ -52,6 +53,7 @@ export class CellView {
       keys: this.host.keys(this),
       onChange: (text) => this.host.onEdit(this, text),
       onFocus: () => this.host.onFocus(this),
+      assist: this.host.assist,
     });
     return this.editor;
   }

@@ -9,6 +9,7 @@ import {
   syntaxHighlighting, defaultHighlightStyle, indentUnit, foldKeymap, search, searchKeymap,
   highlightSelectionMatches, closeBrackets, closeBracketsKeymap, python, markdown,
 } from "../vendor/codemirror.js";
+import { assistExtensions } from "./assist.js";
 
 const nonceMeta = document.querySelector('meta[name="csp-nonce"]');
 const stickyHeaderHeight = () => document.querySelector(".nb-header")?.getBoundingClientRect().height ?? 0;
@@ -29,12 +30,27 @@ const theme = EditorView.theme({
   ".cm-scroller": { lineHeight: "1.5" },
 });
 
+const clearOfHeader = EditorView.updateListener.of((update) => {
+  if (!update.selectionSet || !update.view.hasFocus) return;
+  update.view.requestMeasure({
+    read: (view) => view.coordsAtPos(view.state.selection.main.head),
+    write: (coords) => {
+      const clear = stickyHeaderHeight() + 8;
+      if (coords && coords.top < clear) window.scrollBy(0, coords.top - clear);
+    },
+  });
+});
+
 /**
  * Create an editor in `parent`. `keys` maps the notebook's actions: run, runInPlace,
  * runInsertBelow, escape, save, exitUp, exitDown. `onChange(text)` fires on every edit.
+ * `assist`: () -> the kernel's completion/help provider or null (assist.js); code cells only.
  */
-export function createCodeEditor({ parent, doc, cellType, readOnly = false, lineNumbersOn = false, keys, onChange, onFocus }) {
+export function createCodeEditor({ parent, doc, cellType, readOnly = false, lineNumbersOn = false, keys, onChange, onFocus, assist = null }) {
   const language = new Compartment();
+  // Before the notebook's keys: an open completion list takes Escape, Enter and the arrows first.
+  const assistance = new Compartment();
+  const assistFor = (type) => (type === "code" && assist && !readOnly ? assistExtensions(assist) : []);
   const gutter = new Compartment();
   const notebookKeys = Prec.highest(keymap.of([
     { key: "Shift-Enter", run: () => (keys.run(), true) },
@@ -64,6 +80,7 @@ export function createCodeEditor({ parent, doc, cellType, readOnly = false, line
     state: EditorState.create({
       doc,
       extensions: [
+        assistance.of(assistFor(cellType)),
         notebookKeys,
         gutter.of(lineNumbersOn ? lineNumbers() : []),
         highlightSpecialChars(),
@@ -86,8 +103,10 @@ export function createCodeEditor({ parent, doc, cellType, readOnly = false, line
         EditorState.readOnly.of(readOnly),
         EditorView.editable.of(!readOnly),
         EditorView.lineWrapping,
-        // The notebook header is sticky: keep the cursor clear of it when scrolling into view.
-        EditorView.scrollMargins.of(() => ({ top: stickyHeaderHeight() + 8, bottom: 16 })),
+        // The notebook header is sticky: keep the cursor clear of it (not with scrollMargins, which
+        // CodeMirror also applies to tooltips: it would hide the completion list under a margin).
+        clearOfHeader,
+        EditorView.scrollMargins.of(() => ({ bottom: 16 })),
         EditorView.cspNonce.of(cspNonce),
         theme,
         EditorView.updateListener.of((update) => {
@@ -100,7 +119,7 @@ export function createCodeEditor({ parent, doc, cellType, readOnly = false, line
   return {
     view,
     setCellType(type) {
-      view.dispatch({ effects: language.reconfigure(languageFor(type)) });
+      view.dispatch({ effects: [language.reconfigure(languageFor(type)), assistance.reconfigure(assistFor(type))] });
     },
     setLineNumbers(on) {
       view.dispatch({ effects: gutter.reconfigure(on ? lineNumbers() : []) });

@@ -9,6 +9,7 @@
 import { ApiError, apiFetch } from "./api.js";
 import { CleanRun } from "./cleanrun.js";
 import { bindRuntime } from "./runtime.js";
+import { askForInput } from "./stdin.js";
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000, 30000];
 const OUTPUT_TYPES = new Set(["stream", "display_data", "execute_result", "error"]);
@@ -188,6 +189,16 @@ export class KernelConnection {
     }
     const run = this.track(event.execution, event.cell);
     const view = this.app.view.cellView(event.cell);
+    if (run.stdinBox) {
+      run.stdinBox.remove(); // answered (the echo is next), or the run went on without it
+      run.stdinBox = null;
+    }
+    if (type === "input_request") {
+      if (!view || run.finished) return;
+      run.stdinBox = askForInput(view.outputArea, data, { execution: event.execution, focus: !this.catchUp });
+      if (!this.catchUp) this.app.announce(`The cell asks for input: ${data.prompt}`);
+      return;
+    }
     if (type === "queued") {
       if (!run.started && !run.finished) this.ui.cellQueued(event.cell, Number.isInteger(data.position) ? data.position : null);
       return;
@@ -403,6 +414,8 @@ export async function connectKernel(app) {
   if (!data || !data.available) throw new Error((data && data.error) || "live execution is not available");
   const kernel = new KernelConnection(app, data);
   app.kernel = kernel; // for the browser tests and the console
+  const ask = (kind) => (code, cursor) => apiFetch(path(kernel.notebookId, kind), { method: "POST", body: { code, cursor_pos: cursor } });
+  app.view.assist = { complete: ask("complete"), inspect: ask("inspect") }; // Tab / Shift+Tab (assist.js)
   const clean = new CleanRun(app, app.execution.root.querySelector("#clean-run"));
   app.cleanRun = clean;
   app.execution.enable({

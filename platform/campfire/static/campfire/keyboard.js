@@ -8,7 +8,7 @@ function isTyping(target) {
   return Boolean(target.closest && target.closest("input, textarea, select, [contenteditable], .cm-editor, dialog"));
 }
 
-export function bindCommandKeys({ root, view, save, help, readOnly }) {
+export function bindCommandKeys({ root, view, save, help, readOnly, contents = null }) {
   let lastD = 0;
   document.addEventListener("keydown", (event) => {
     const mod = event.ctrlKey || event.metaKey;
@@ -54,6 +54,10 @@ export function bindCommandKeys({ root, view, save, help, readOnly }) {
         return true;
       case "l":
         view.toggleLineNumbers();
+        return true;
+      case "t":
+        if (!contents) return false;
+        contents(); // the table of contents (toc.js)
         return true;
       case "Escape":
         view.enterCommand();

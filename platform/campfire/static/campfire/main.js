@@ -10,6 +10,7 @@ import { bindConflict } from "./conflict.js";
 import { bindHelp } from "./help.js";
 import { bindCommandKeys } from "./keyboard.js";
 import { bindDragReorder } from "./dragorder.js";
+import { TableOfContents } from "./toc.js";
 import { ExecutionUI } from "./execution.js";
 import * as outputs from "./outputs.js";
 import { configureOutputFrames } from "./outputframe.js";
@@ -62,7 +63,8 @@ async function start() {
   });
   const title = bindTitle({ input: root.querySelector("#nb-title"), notebook, readOnly });
   const openHelp = bindHelp({ dialog: document.getElementById("shortcuts-dialog"), openers: root.querySelectorAll("[data-open-help]") });
-  bindCommandKeys({ root, view, save: saveNow, help: openHelp, readOnly });
+  const contents = new TableOfContents({ root, view, notebook });
+  bindCommandKeys({ root, view, save: saveNow, help: openHelp, readOnly, contents: () => contents.toggle() });
   if (!readOnly) bindDragReorder(view);
 
   if (autosave) {
@@ -90,6 +92,7 @@ async function start() {
 
   const execution = new ExecutionUI({ root, view });
   const app = { notebook, view, autosave, execution, outputs, saveNow, announce, readOnly };
+  app.contents = contents;
   window.campfireEditor = app; // for the browser tests and the console; holds nothing secret
   if (document.getElementById("tutorial-data")) {
     // A tutorial (read-only page) or a learner's copy of one: exercise panels, checks, progress.

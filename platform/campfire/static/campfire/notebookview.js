@@ -38,6 +38,7 @@ export class NotebookView {
     this.selected = null;
     this.mode = "command";
     this.executor = null; // {runCells(cells): Promise} registered by live execution
+    this.assist = null; // {complete(code, cursor), inspect(code, cursor)}: the kernel's, registered by live execution
     this.checker = null; // (cell) -> true when it runs the cell itself (tutorial exercises: run, then check)
     this.cellDecorator = null; // (cellView) -> void, for every cell view made from now on (tutorial.js)
     this.deleted = []; // undo stack of {cell, index}
@@ -59,6 +60,7 @@ export class NotebookView {
       },
       onFocus: (v) => this.enterEdit(v.cell, { focus: false }),
       renderMarkdown: (source, attachments) => this.renderMarkdownHTML(source, attachments),
+      assist: () => this.assist,
     });
     this.views.set(cell, view);
     if (this.cellDecorator) this.cellDecorator(view);
