@@ -28,6 +28,11 @@ from .dtypes import (bool, double, dtype, finfo, float, float16, float32, float6
                      iinfo, int, int8, int16, int32, int64, long, promote_types, result_type, set_default_dtype, short,
                      uint8)
 from .ops.conversion import type_as  # noqa: E402,F401
+from .determinism import *  # noqa: E402,F401,F403
+from .tensortypes import *  # noqa: E402,F401,F403
+from .settings import *  # noqa: E402,F401,F403
+from .eager_compile import compile  # noqa: E402,F401
+from .constants import *  # noqa: E402,F401,F403
 from .ops.combine import *  # noqa: E402,F401,F403
 from .ops.compare import *  # noqa: E402,F401,F403
 from .ops.elementwise import *  # noqa: E402,F401,F403
@@ -51,6 +56,8 @@ from .ops.splits import *  # noqa: E402,F401,F403
 from .ops.index_extra import *  # noqa: E402,F401,F403
 from .ops.special import *  # noqa: E402,F401,F403
 from .ops.arith_extra import *  # noqa: E402,F401,F403
+from .ops.tensor_extra import *  # noqa: E402,F401,F403
+from .ops.nn_toplevel import *  # noqa: E402,F401,F403
 from . import linalg  # noqa: E402,F401
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa
 from ._tensor import Tensor  # noqa: E402
@@ -60,9 +67,14 @@ _install()
 # the layers above the core (they import only ember itself): as in PyTorch, `import ember` is enough for
 # ember.nn, ember.optim, ember.utils.data, ember.datasets, ember.profiler, ember.viz and ember.save/load
 from . import nn, optim, utils, datasets, profiler, viz  # noqa: E402,F401
+# PyTorch's other namespaces that tutorials reach through `import torch`
+from . import accelerator, amp, backends, distributions, special, testing  # noqa: E402,F401
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402,F401
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402,F401
 from .serialization import load, save  # noqa: E402,F401
 
-__version__ = "0.1.0"
+from . import version  # noqa: E402
+__version__ = version.__version__
 
 
 def is_tensor(obj):

@@ -8,7 +8,7 @@ from .ops import combine, compare, conversion, elementwise as ew, indexing, inpl
 from .ops import counting, geometry, quantile, solve, structure
 from .ops import decomp, matfun
 from .ops import index_extra, reduction_extra, scan, splits
-from .ops import arith_extra, special
+from .ops import arith_extra, special, tensor_extra
 from ._tensor import Tensor
 
 
@@ -76,7 +76,7 @@ _SKIP = {"where", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "
 # the op families whose functions are ember.* functions and, but for _SKIP, Tensor methods (first one wins)
 _OP_MODULES = (ew, compare, unary, red, softmax, shape, combine, indexing, sorting, linalg, conversion, inplace,
                structure, geometry, counting, quantile, solve, decomp, matfun, index_extra, reduction_extra, scan,
-               splits, special, arith_extra)
+               splits, special, arith_extra, tensor_extra)
 
 
 def _method_table(module):
@@ -95,6 +95,9 @@ def install():
         for name, fn in _method_table(module).items():
             if not hasattr(Tensor, name):
                 setattr(Tensor, name, fn)
+        for name, fn in getattr(module, "PROPERTIES", {}).items():
+            if not hasattr(Tensor, name):
+                setattr(Tensor, name, property(fn))
     for name in ("bool", "int", "float", "type"):
         setattr(Tensor, name, getattr(conversion, name))
     for name, fn in _ALIASES.items():

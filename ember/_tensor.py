@@ -103,6 +103,12 @@ class Tensor:
             return a.__array_interface__["data"][0]
         return a.data.ptr
 
+    def storage_offset(self):
+        """Elements between the start of the storage (the base tensor's memory) and this view's first element
+        (a detached view has no base in ember, and counts from its own start)."""
+        root = self._base if self._base is not None else self
+        return (self.data_ptr() - root.data_ptr()) // self._array.itemsize
+
     def stride(self, dim=None):
         st = tuple(s // self._array.itemsize for s in self._array.strides)
         return st if dim is None else st[_norm_dim(dim, self._array.ndim)]
@@ -143,7 +149,10 @@ class Tensor:
 
     @property
     def grad(self):
-        return self._grad
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self._retains_grad:
+            _warn_nonleaf_grad()
+        return g
 
     @grad.setter
     def grad(self, value):
@@ -235,9 +244,13 @@ class Tensor:
         return bool(self._array.reshape(()))
 
     def __float__(self):
+        if self._array.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __int__(self):
+        if self._array.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __index__(self):
@@ -246,7 +259,7 @@ class Tensor:
         return int(self.item())
 
     def __format__(self, spec):
-        if self._array.ndim == 0 and spec:
+        if self._array.ndim == 0 and (spec or type(self) is Tensor):    # f"{loss}" prints the number, as PyTorch
             return format(self.item(), spec)
         return object.__format__(repr(self), spec) if spec else repr(self)
 
@@ -365,6 +378,15 @@ def _init(t, arr, dev):
     t._hooks = None
     t._retains_grad = False
     return t
+
+
+def _warn_nonleaf_grad():
+    # PyTorch's warning: the commonest "why is my gradient None" is reading .grad of an intermediate result
+    import warnings
+    warnings.warn("The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
+                  "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
+                  "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor "
+                  "by mistake, make sure you access the leaf Tensor instead.", UserWarning, stacklevel=3)
 
 
 def _as_array(arr):

@@ -82,6 +82,24 @@ def _unwrap(data):
     return data
 
 
+def _ragged(data, dim=0):
+    """PyTorch's message for the first sequence whose length differs from its siblings', or None."""
+    if not isinstance(data, (list, tuple)) or not data:
+        return None
+    lengths = [len(d) if isinstance(d, (list, tuple)) else None for d in data]
+    first = lengths[0]
+    for n in lengths[1:]:
+        if n != first:
+            if first is None or n is None:      # numbers mixed with sequences: the generic message says it
+                return None
+            return f"expected sequence of length {first} at dim {dim + 1} (got {n})"
+    for d in data:
+        msg = _ragged(d, dim + 1)
+        if msg:
+            return msg
+    return None
+
+
 def _infer_array(data, explicit_dtype=False):
     if isinstance(data, Tensor):
         return data._array
@@ -93,7 +111,7 @@ def _infer_array(data, explicit_dtype=False):
     try:
         arr = np.asarray(raw)
     except ValueError as e:
-        raise ValueError(f"expected a rectangular nested sequence of numbers ({e})") from None
+        raise ValueError(_ragged(raw) or f"expected a rectangular nested sequence of numbers ({e})") from None
     if arr.dtype == object:
         raise TypeError(f"can't build a tensor from {type(data).__name__} containing "
                         f"{type(np.ravel(arr)[0]).__name__ if arr.size else 'nothing'}; use numbers or tensors")
@@ -125,6 +143,20 @@ def _native(arr):
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor copying ``data`` (numbers, nested lists, NumPy arrays, tensors); a tensor's copy stays
     on its device unless ``device`` is given."""
+    if isinstance(data, Tensor):
+        _warn_copy_construct("ember.tensor")
+    return _copy(data, dtype, device, requires_grad)
+
+
+def _warn_copy_construct(name):
+    # PyTorch's warning: ember.tensor(t) copies and drops t's graph, which learners rarely mean
+    import warnings
+    warnings.warn(f"To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+                  f"sourceTensor.detach().clone().requires_grad_(True), rather than {name}(sourceTensor).",
+                  UserWarning, stacklevel=3)
+
+
+def _copy(data, dtype, device, requires_grad):
     with guard(data._device) if isinstance(data, Tensor) else _no_guard:
         arr = _native(_infer_array(data, explicit_dtype=dtype is not None))
         arr = arr.astype(_dt.as_dtype(dtype).np) if dtype is not None else arr.copy()
@@ -306,7 +338,7 @@ def _uniform(rng, shape, dt):
     if dt in (np.float32, np.float64):
         return rng.random(shape, dtype=dt)
     if dt.kind != "f":
-        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{_dt.from_numpy_dtype(dt)._short}'")
+        raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{_dt.from_numpy_dtype(dt)._short}'")
     return rng.random(shape, dtype=np.float32).astype(dt)
 
 
@@ -469,6 +501,9 @@ def new_methods():
         return full(size, fill_value, requires_grad=requires_grad, **_kw(self, dtype, device))
 
     def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
-        return tensor(data, requires_grad=requires_grad, **_kw(self, dtype, device))
+        if isinstance(data, Tensor):
+            _warn_copy_construct("tensor.new_tensor")
+        kw = _kw(self, dtype, device)
+        return _copy(data, kw.get("dtype"), kw.get("device"), requires_grad)
 
     return {f.__name__: f for f in (new_zeros, new_ones, new_empty, new_full, new_tensor)}

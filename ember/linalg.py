@@ -6,7 +6,7 @@ from .ops.decomp import linalg_cholesky as cholesky, linalg_qr as qr, linalg_svd
 from .ops.lu import lu_factor, lu_factor_ex, lu_solve
 from .ops.matfun import lstsq, matrix_exp, matrix_power, matrix_rank, multi_dot, pinv, solve_triangular, vecdot
 from .ops.norms import cond, matrix_norm, norm, vector_norm
-from .ops.solve import det, inv, slogdet, solve
+from .ops.solve import det, inv, linalg_slogdet as slogdet, solve
 
 __all__ = ["inv", "det", "slogdet", "solve", "cross", "vector_norm", "matrix_norm", "norm", "svd", "svdvals", "qr",
            "eigh", "eigvalsh", "cholesky", "cholesky_ex", "solve_triangular", "lstsq", "pinv", "matrix_rank",

@@ -91,8 +91,12 @@ class _Writer:
                 return {"t": "tuple" if isinstance(obj, tuple) else "list", "items": [self.node(v) for v in obj]}
             finally:
                 self.active.discard(id(obj))
+        hint = ""
+        if hasattr(obj, "state_dict") and hasattr(obj, "load_state_dict"):   # ember.save(model): a common habit
+            hint = ("; save its weights instead: ember.save(model.state_dict(), path), then "
+                    "load them into a new instance with model.load_state_dict(ember.load(path))")
         raise TypeError(f"ember.save: cannot save an object of type {type(obj).__name__}; ember files hold tensors, "
-                        "numbers, strings, None, dtypes, devices and lists/tuples/dicts of them (no pickle)")
+                        f"numbers, strings, None, dtypes, devices and lists/tuples/dicts of them (no pickle){hint}")
 
     def key(self, k):
         if k is None or isinstance(k, (bool, int, float, str)):

@@ -265,10 +265,10 @@ def run_backward(edges, arrays, fresh, retain_graph, targets=None, accumulate=Tr
             if buf is None or (node._n_out > 1 and all(b is None for b in buf)):
                 grads = (None,) * len(node._next)
             else:
-                if _hook[0] is None:
+                if _hook[0] is None and not _anomaly[0]:
                     grads = node.backward(buf) if node._n_out == 1 else node.backward(*buf)
                 else:
-                    grads = _timed_backward(node, buf)
+                    grads = _observed_backward(node, buf)
                 if not retain_graph and v is not None:
                     node._release()
             is_fresh = node._fresh
@@ -321,6 +321,23 @@ def set_backward_hook(hook, synchronize=None):
     prev, _hook[0] = _hook[0], hook
     _sync[0] = synchronize if hook is not None else None
     return prev
+
+
+_anomaly = [False]          # anomaly detection (ember.autograd.set_detect_anomaly): NaN gradients raise
+
+
+def _observed_backward(node, buf):
+    """A node's backward under the profiler's hook and/or anomaly detection."""
+    if _hook[0] is not None:
+        grads = _timed_backward(node, buf)
+    else:
+        grads = node.backward(buf) if node._n_out == 1 else node.backward(*buf)
+    if _anomaly[0]:
+        from ..backend import xp_of
+        for i, g in enumerate(grads):
+            if g is not None and g.dtype.kind == "f" and bool(xp_of(g).isnan(g).any()):
+                raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+    return grads
 
 
 def _timed_backward(node, buf):

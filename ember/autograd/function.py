@@ -141,6 +141,12 @@ class Function(metaclass=_FunctionMeta):
 
     vjp = backward
 
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """Override to take ``ctx`` out of ``forward``: then ``forward(*args)`` runs without it and
+        ``setup_context(ctx, args, output)`` saves what backward needs (PyTorch 2's style)."""
+        raise NotImplementedError("setup_context is not implemented.")
+
     @classmethod
     def apply(cls, *args, **kwargs):
         from .._tensor import Tensor, edge, make_view
@@ -153,7 +159,11 @@ class Function(metaclass=_FunctionMeta):
         prev = _grad_state.enabled
         _grad_state.enabled = False
         try:
-            outputs = cls.forward(ctx, *args, **kwargs)
+            if cls.setup_context is Function.setup_context:
+                outputs = cls.forward(ctx, *args, **kwargs)
+            else:
+                outputs = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, outputs)
         finally:
             _grad_state.enabled = prev
         if not record:

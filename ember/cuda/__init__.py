@@ -116,6 +116,14 @@ def __getattr__(name):
     if name == "default_generators":       # PyTorch's tuple of per-GPU generators, created on first use
         from ..random import cuda_default_generator
         return tuple(cuda_default_generator(i) for i in range(device_count()))
+    if name == "amp":                        # ember.cuda.amp, imported on first use (it needs ember.amp)
+        import importlib
+        return importlib.import_module(".amp", __name__)
+    if name.endswith("Tensor"):              # ember.cuda.FloatTensor ... (legacy typed constructors)
+        from ..tensortypes import cuda_tensortype
+        t = cuda_tensortype(name)
+        if t is not None:
+            return t
     raise AttributeError(f"module 'ember.cuda' has no attribute {name!r}")
 
 
@@ -152,7 +160,7 @@ def memory_reserved(device=None):
 
 def empty_cache():
     """Return cached, unused blocks of CuPy's pools to the driver (no-op without a GPU), after dropping the small
-    arrays ember keeps between calls (a bias gradient's ones vector)."""
+    arrays ember keeps between calls (a bias gradient's ones vector, interpolate's matrices)."""
     b = _backend.cuda_loaded()
     if b is not None:
         from ..ops._util import drop_cached_arrays

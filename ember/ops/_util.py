@@ -9,7 +9,7 @@ from .._tensor import Tensor, edge, make, make_view
 __all__ = ["sum_to", "column_sums", "drop_cached_arrays", "broadcastable_to", "check_broadcast", "norm_dim",
            "norm_dims", "operands", "as_tensor_arg", "new_node", "record", "grad_state", "Tensor", "edge", "make",
            "make_view", "save_versions", "xp_of", "writeable", "cuda_backend", "device_of", "to_host", "is_array",
-           "as_strided", "reshape_view"]
+           "as_strided", "reshape_view", "register_cache"]
 
 _new = object.__new__
 _sum_axes_cache = {}
@@ -50,9 +50,20 @@ def column_sums(a):
     return ones @ a
 
 
+_cache_clears = []            # other ops' caches of device arrays (interpolate's matrices), emptied with _ones_cache
+
+
+def register_cache(clear):
+    """Have ``drop_cached_arrays`` (so ``ember.cuda.empty_cache``) call ``clear()``, which empties an op's cache."""
+    _cache_clears.append(clear)
+    return clear
+
+
 def drop_cached_arrays():
     """Forget the device arrays kept between calls (``ember.cuda.empty_cache`` frees their memory)."""
     _ones_cache.clear()
+    for clear in _cache_clears:
+        clear()
 
 
 def is_array(v):

@@ -5,10 +5,10 @@ Operands follow ``elementwise``'s rules (Tensors or Python scalars, broadcasting
 on floats turn integer operands into the default float dtype, as PyTorch does.
 """
 import functools
-from collections import namedtuple
 
 import numpy as np
 
+from ..return_types import structseq
 from .. import dtypes as _dt
 from . import compare as _cmp
 from . import unary as _un
@@ -191,7 +191,7 @@ def ldexp(input, other):
     return mul(input, pow(2.0, other))
 
 
-return_frexp = namedtuple("frexp", ["mantissa", "exponent"])
+return_frexp = structseq("frexp", ["mantissa", "exponent"])
 
 
 class FrexpBackward0(Node):

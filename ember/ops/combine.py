@@ -6,6 +6,8 @@ import numpy as np
 
 from ..autograd.node import Node
 from ._util import Tensor, edge, grad_state, make, make_view, new_node, norm_dim, xp_of
+from .numpy_names import numpy_names
+from .out_arg import write_out
 from .shape import _copy_out, reshape
 
 __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "split", "chunk", "unbind", "flip", "fliplr",
@@ -57,8 +59,11 @@ def _record_multi_in(cls, out, tensors, **attrs):
     return out
 
 
-def cat(tensors, dim=0):
+@numpy_names
+def cat(tensors, dim=0, *, out=None):
     """Join tensors along an existing dim (legacy 1-D empty tensors are skipped, as in PyTorch)."""
+    if out is not None:
+        return write_out(out, cat(tensors, dim), "cat")
     arrays = _tensor_list(tensors, "cat")
     keep = [i for i, a in enumerate(arrays) if not (a.ndim == 1 and a.shape[0] == 0)]
     if not keep:
@@ -96,8 +101,11 @@ class StackBackward0(Node):
         return tuple(None if e is None else g[idx + (i,)] for i, e in enumerate(self._next))
 
 
-def stack(tensors, dim=0):
+@numpy_names
+def stack(tensors, dim=0, *, out=None):
     """Join same-shaped tensors along a new dim."""
+    if out is not None:
+        return write_out(out, stack(tensors, dim), "stack")
     arrays = _tensor_list(tensors, "stack")
     for i, a in enumerate(arrays):
         if a.shape != arrays[0].shape:
@@ -180,6 +188,7 @@ def _split_bounds(input, sizes, d):
     return arrays, bounds
 
 
+@numpy_names
 def split(input, split_size_or_sections, dim=0):
     """Split into pieces of ``split_size`` (last may be smaller) or of the listed sizes (views)."""
     x = input._array
@@ -201,6 +210,7 @@ def split(input, split_size_or_sections, dim=0):
     return _multi_view(input, arrays, SplitBackward0, dim=d, bounds=bounds)
 
 
+@numpy_names
 def chunk(input, chunks, dim=0):
     """Split into ``chunks`` pieces of ``ceil(n / chunks)`` (possibly fewer pieces, as in PyTorch)."""
     if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
@@ -213,6 +223,7 @@ def chunk(input, chunks, dim=0):
     return split(input, size, dim) if size else split(input, [0] * chunks if n == 0 else [n], dim)
 
 
+@numpy_names
 def unbind(input, dim=0):
     """The slices along ``dim`` as a tuple of views."""
     x = input._array

@@ -110,7 +110,10 @@ def cuda(input, device=None, non_blocking=False, memory_format=None):
 def type(input, dtype=None, non_blocking=False):
     """With no argument, the type name (``'ember.FloatTensor'``); else a cast."""
     if dtype is None:
-        return _TYPE_NAMES[input.dtype]
+        name = _TYPE_NAMES[input.dtype]
+        return name.replace("ember.", "ember.cuda.") if input._device.type == "cuda" else name
+    if builtins.type(dtype).__name__ == "tensortype":        # x.type(ember.LongTensor)
+        return to(input, "cuda" if dtype.is_cuda else "cpu", dtype.dtype)
     if isinstance(dtype, str):
         key = dtype.replace("ember.", "torch.")
         if key not in _DTYPE_NAMES:

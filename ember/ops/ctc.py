@@ -1,8 +1,12 @@
 """Connectionist temporal classification loss: the alpha recursion in log space forward, the beta recursion backward.
 
 Both recursions run over time in Python, vectorised over the batch and the extended label sequence (the targets
-interleaved with blanks). The gradient is PyTorch's: ``exp(log_probs) - occupancy / p`` per class, which is the true
-gradient once ``log_probs`` come from ``log_softmax`` (the form PyTorch returns, also for free ``log_probs``).
+interleaved with blanks). Each step is four or five array calls on preallocated buffers: alpha and beta live in
+``(T, N, L + 2)`` arrays whose two extra ``-inf`` columns make the one- and two-label moves plain slices, the skip
+rule is an additive ``0``/``-inf`` mask, and the label log-probabilities are ``-inf`` from each sequence's input
+length on, which ends the alpha recursion and starts the beta one at the right step without a per-step select.
+The gradient is PyTorch's: ``exp(log_probs) - occupancy / p`` per class, which is the true gradient once
+``log_probs`` come from ``log_softmax`` (the form PyTorch returns, also for free ``log_probs``).
 """
 import numpy as np
 
@@ -15,42 +19,45 @@ __all__ = ["ctc_loss"]
 _NEG = -np.inf
 
 
-def _lse3(a, b, c):
-    xp = xp_of(a)
-    return xp.logaddexp(xp.logaddexp(a, b), c)
-
-
-def _shift(a, k):
-    """``a`` moved ``k`` places right along the last axis (``-inf`` fills), or left for negative ``k``."""
-    xp = xp_of(a)
-    out = xp.full_like(a, False if a.dtype == bool else _NEG)
-    if k > 0:
-        out[..., k:] = a[..., :-k]
-    else:
-        out[..., :k] = a[..., -k:]
-    return out
+def _step(xp, prev, a, b, c, skip, lpe_t, out, tmp):
+    """``out = lpe_t + logsumexp(prev[:, a], prev[:, b], prev[:, c] + skip)``; ``tmp`` is scratch of ``out``'s shape."""
+    xp.add(prev[:, c], skip, out=tmp)
+    xp.logaddexp(prev[:, a], prev[:, b], out=out)
+    xp.logaddexp(out, tmp, out=out)
+    xp.add(out, lpe_t, out=out)
 
 
 class CtcLossBackward0(Node):
-    __slots__ = ("lp", "ext", "skip", "alpha", "nll", "ilen", "elen", "scale", "zero_inf", "unbatched")
-    _saved = ("lp", "alpha")
+    __slots__ = ("lp", "lpe", "lpe_in", "ext", "skip", "alpha", "nll", "ilen", "elen", "scale", "zero_inf",
+                 "unbatched")
+    _saved = ("lp", "lpe", "lpe_in", "alpha")
     _fresh = True
 
     def backward(self, g):
-        lp, ext, alpha, ilen, elen = self.lp, self.ext, self.alpha, self.ilen, self.elen
+        lp, lpe, lpe_in, ext, alpha, ilen, elen = self.lp, self.lpe, self.lpe_in, self.ext, self.alpha, self.ilen, \
+            self.elen
         xp = xp_of(lp)
         t_max, n, c = lp.shape
-        lpe = xp.take_along_axis(lp, xp.broadcast_to(ext[None], (t_max,) + ext.shape), axis=2)   # (T, N, L)
-        s_idx = xp.arange(ext.shape[1])[None, :]
+        width = ext.shape[1]
+        # beta[t, :, s] = buf[t, :, s]; columns width and width + 1 stay -inf. A sequence starts at its last input
+        # step from its two final labels; there the recursion gives exactly -inf (lpe_in is -inf after that step),
+        # so a maximum with ``start`` puts them in without a per-step select
+        s_idx = xp.arange(width)[None, :]
         ends = (s_idx == elen[:, None] - 1) | (s_idx == elen[:, None] - 2)
-        beta = xp.full_like(lpe, _NEG)
-        nxt = xp.full((n, ext.shape[1]), _NEG, lp.dtype)
-        for t in range(t_max - 1, -1, -1):
-            rec = lpe[t] + _lse3(nxt, _shift(nxt, -1), xp.where(_shift(self.skip, -2), _shift(nxt, -2), _NEG))
-            init = xp.where(ends, lpe[t], _NEG)
-            cur = xp.where((t == ilen - 1)[:, None], init, xp.where((t < ilen - 1)[:, None], rec, _NEG))
-            beta[t] = cur
-            nxt = cur
+        last = xp.arange(t_max)[:, None] == ilen[None, :] - 1                         # (T, N)
+        start = xp.where(last[:, :, None] & ends[None], lpe, _NEG)
+        skip_add = xp.full((n, width), _NEG, lp.dtype)
+        skip_add[:, :-2] = xp.where(self.skip[:, 2:], 0, _NEG)                        # label s + 2 may skip to s
+        buf = xp.full((t_max, n, width + 2), _NEG, lp.dtype)
+        if t_max:
+            buf[t_max - 1, :, :width] = start[t_max - 1]
+        a, b, cc = slice(0, width), slice(1, width + 1), slice(2, width + 2)
+        tmp = xp.empty((n, width), lp.dtype)
+        for t in range(t_max - 2, -1, -1):
+            cur = buf[t, :, :width]
+            _step(xp, buf[t + 1], a, b, cc, skip_add, lpe_in[t], cur, tmp)
+            xp.maximum(cur, start[t], out=cur)
+        beta = buf[:, :, :width]
         nll = self.nll
         with np.errstate(invalid="ignore", over="ignore"):
             occ = xp.exp(alpha + beta + nll[None, :, None] - lpe)                      # (T, N, L)
@@ -135,15 +142,20 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     skip = xp.zeros(ext.shape, bool)
     skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
     elen = 2 * tlen + 1
-    lpe = xp.take_along_axis(lp, xp.broadcast_to(ext[None], (t_max,) + ext.shape), axis=2)
-    alpha = xp.full_like(lpe, _NEG)
-    s_idx = xp.arange(ext.shape[1])[None, :]
-    prev = xp.where(s_idx < xp.minimum(elen, 2)[:, None], lpe[0], _NEG) if t_max else None
-    for t in range(t_max):
-        if t:
-            rec = lpe[t] + _lse3(prev, _shift(prev, 1), xp.where(skip, _shift(prev, 2), _NEG))
-            prev = xp.where((t < ilen)[:, None], rec, _NEG)
-        alpha[t] = prev
+    width = ext.shape[1]
+    lpe = xp.take_along_axis(lp, xp.broadcast_to(ext[None], (t_max,) + ext.shape), axis=2)       # (T, N, L)
+    lpe_in = xp.where((xp.arange(t_max)[:, None] < ilen[None, :])[:, :, None], lpe, _NEG)     # -inf past a length
+    skip_add = xp.where(skip, 0, _NEG).astype(lp.dtype)
+    # alpha[t, :, s] = buf[t, :, s + 2]; columns 0 and 1 stay -inf, so the moves from s - 1 and s - 2 are slices
+    buf = xp.full((t_max, n, width + 2), _NEG, lp.dtype)
+    if t_max:
+        s_idx = xp.arange(width)[None, :]
+        buf[0, :, 2:] = xp.where(s_idx < xp.minimum(elen, 2)[:, None], lpe_in[0], _NEG)
+    a, b, cc = slice(2, width + 2), slice(1, width + 1), slice(0, width)
+    tmp = xp.empty((n, width), lp.dtype)
+    for t in range(1, t_max):
+        _step(xp, buf[t - 1], a, b, cc, skip_add, lpe_in[t], buf[t, :, 2:], tmp)
+    alpha = buf[:, :, 2:]
     last = xp.maximum(ilen - 1, 0)
     fin = alpha[last, xp.arange(n)] if t_max else xp.full((n, ext.shape[1]), _NEG, lp.dtype)   # (N, L)
     a1 = xp.take_along_axis(fin, (elen - 1)[:, None], axis=1)[:, 0]
@@ -162,7 +174,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         scale = xp.ones(n, lp.dtype)
         out_arr = loss[0] if unbatched else loss
     out = make(xp.asarray(out_arr, lp.dtype), log_probs._device)
-    record(out, CtcLossBackward0, (log_probs, targets), save_versions(log_probs), lp=lp, ext=ext, skip=skip,
-           alpha=alpha, nll=nll, ilen=ilen, elen=elen, scale=scale.astype(lp.dtype, copy=False),
+    record(out, CtcLossBackward0, (log_probs, targets), save_versions(log_probs), lp=lp, lpe=lpe, lpe_in=lpe_in,
+           ext=ext, skip=skip, alpha=alpha, nll=nll, ilen=ilen, elen=elen, scale=scale.astype(lp.dtype, copy=False),
            zero_inf=zero_infinity, unbatched=unbatched)
     return out

@@ -4,20 +4,20 @@
 The array module's LAPACK wrappers (``xp.linalg``) do the work; backward formulas are PyTorch's (real case).
 SVD and eigh gradients divide by ``s_j^2 - s_i^2`` / ``l_j - l_i``: repeated values give inf/nan, as in PyTorch.
 """
-from collections import namedtuple
 
 import numpy as np
 
+from ..return_types import structseq
 from ..autograd.node import Node
 from ._util import Tensor, make, record, xp_of
 
 __all__ = ["svd", "qr", "cholesky"]
 
-return_svd = namedtuple("svd", ["U", "S", "Vh"])
-return_torch_svd = namedtuple("svd", ["U", "S", "V"])
-return_eigh = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
-return_qr = namedtuple("qr", ["Q", "R"])
-return_cholesky_ex = namedtuple("cholesky_ex", ["L", "info"])
+return_svd = structseq("linalg_svd", ["U", "S", "Vh"])
+return_torch_svd = structseq("svd", ["U", "S", "V"])
+return_eigh = structseq("linalg_eigh", ["eigenvalues", "eigenvectors"])
+return_qr = structseq("linalg_qr", ["Q", "R"])
+return_cholesky_ex = structseq("linalg_cholesky_ex", ["L", "info"])
 
 
 def _mT(a):

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.node import Node
+from .out_arg import write_out
 from ._util import (Tensor, as_tensor_arg, edge, grad_state, is_array, make, new_node, operands, record,
                     save_versions, sum_to, xp_of)
 
@@ -94,29 +95,29 @@ class SubBackward0(AddBackward0):
                          if nb is not None else None)
 
 
-def add(input, other, *, alpha=1):
+def add(input, other, *, alpha=1, out=None):
     """``input + alpha * other`` with broadcasting."""
     x, y, dev = _prep(input, other, "add")
     if alpha != 1:
         _check_alpha(alpha, x, y)
-        out = _binary(AddBackward0, input, other, x, y, x + y * alpha, dev)
+        r = _binary(AddBackward0, input, other, x, y, x + y * alpha, dev)
     else:
-        out = _binary(AddBackward0, input, other, x, y, x + y, dev)
-    if out.grad_fn is not None:
-        out.grad_fn.alpha = alpha
-    return out
+        r = _binary(AddBackward0, input, other, x, y, x + y, dev)
+    if r.grad_fn is not None:
+        r.grad_fn.alpha = alpha
+    return r if out is None else write_out(out, r, "add")
 
 
-def sub(input, other, *, alpha=1):
+def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other`` with broadcasting."""
     x, y, dev = _prep(input, other, "sub")
     if _kind(x) == "b" and _kind(y) == "b":
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. If you are "
                            "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
-    out = _binary(SubBackward0, input, other, x, y, x - y if alpha == 1 else x - y * alpha, dev)
-    if out.grad_fn is not None:
-        out.grad_fn.alpha = alpha
-    return out
+    r = _binary(SubBackward0, input, other, x, y, x - y if alpha == 1 else x - y * alpha, dev)
+    if r.grad_fn is not None:
+        r.grad_fn.alpha = alpha
+    return r if out is None else write_out(out, r, "sub")
 
 
 def _check_alpha(alpha, x, y):
@@ -138,9 +139,11 @@ class MulBackward0(_Binary):
         return self._out(g * self.y if na is not None else None, g * self.x if nb is not None else None)
 
 
-def mul(input, other):
+def mul(input, other, *, out=None):
     """Elementwise product with broadcasting."""
     x, y, dev = _prep(input, other, "mul")
+    if out is not None:
+        return write_out(out, _binary(MulBackward0, input, other, x, y, x * y, dev), "mul")
     return _binary(MulBackward0, input, other, x, y, x * y, dev)
 
 
@@ -172,8 +175,10 @@ class DivBackward1(_ZeroGrad):
     __slots__ = ()
 
 
-def div(input, other, *, rounding_mode=None):
+def div(input, other, *, rounding_mode=None, out=None):
     """True division (integers give floats); ``rounding_mode`` ``"trunc"`` or ``"floor"`` rounds (zero gradient)."""
+    if out is not None:
+        return write_out(out, div(input, other, rounding_mode=rounding_mode), "div")
     x, y, dev = _prep(input, other, "div")
     if rounding_mode is None:
         if _kind(x) != "f" and _kind(y) != "f":
@@ -415,6 +420,9 @@ def where(condition, input=None, other=None):
     if c.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{condition.dtype}")
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):     # where(mask, 1.0, 0.0)
+        from ..creation import tensor
+        input = tensor(input, dtype=_dt.scalar_dtype(input), device=condition._device)
     x, y, dev = _prep(input, other, "where")
     if condition._device is not dev:
         from ..backend import check_same_device

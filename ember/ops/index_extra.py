@@ -4,7 +4,8 @@ and ``index_reduce`` (plus the ``_`` in-place variants).
 
 Writes at arbitrary positions go through flat positions (``arange(numel)[index]``) and the differentiable
 ``scatter``/``scatter_add``; ``scatter_reduce`` has its own node. Segment reductions are built from
-``bincount`` and sorts, which CuPy has (it has no ``ufunc.at``).
+``bincount`` and sorts, which CuPy has (it has no ``ufunc.at``). Floating inputs reduce in float64; integer ones
+in their own dtype (``_int_segments``), wrapping as PyTorch's do, so int64 stays exact above 2**53.
 """
 import numpy as np
 
@@ -262,6 +263,56 @@ def _segments(lin, vals, size, reduce):
     return out
 
 
+def _int_segments(lin, vals, reduce, longest):
+    """Exact reductions of integer ``vals`` over equal ``lin``, in their dtype (wrapping, as PyTorch's kernels):
+    ``(positions, values)``, one per touched position. Sorted by position, a segment's sum is a difference of
+    running sums, its max/min the last/first of a run also sorted by value, its product a segmented doubling scan
+    (``log2(longest)`` passes, no ``ufunc.at``)."""
+    xp = xp_of(vals)
+    order = xp.argsort(lin, kind="stable")
+    if reduce in ("amax", "amin"):
+        o1 = xp.argsort(vals, kind="stable")
+        order = o1[xp.argsort(lin[o1], kind="stable")]
+    sl, v = lin[order], vals[order]
+    bound = sl[1:] != sl[:-1]
+    one = xp.ones(1, bool)
+    if reduce == "amin":
+        first = xp.concatenate([one, bound])
+        return sl[first], v[first]
+    last = xp.concatenate([bound, one])
+    if reduce in ("sum", "mean"):
+        run = xp.cumsum(v, dtype=v.dtype)[last]
+        return sl[last], run - xp.concatenate([xp.zeros(1, v.dtype), run[:-1]])
+    step = 1
+    while reduce == "prod" and step < longest:     # then v[i] is the product of the <= 2*step values ending at i
+        v[step:] = xp.where(sl[step:] == sl[:-step], v[step:] * v[:-step], v[step:])
+        step *= 2
+    return sl[last], v[last]
+
+
+def _int_scatter_reduce(x, vals, lin, reduce, include_self):
+    """``scatter_reduce`` of integer arrays, exact in their dtype (PyTorch's floor division for 'mean')."""
+    xp = xp_of(x)
+    r = x.flatten()
+    if not lin.size:
+        return r.reshape(x.shape)
+    counts = xp.bincount(lin)
+    longest = int(counts.max()) if reduce == "prod" else 0       # prod only: one device read on a GPU
+    pos, seg = _int_segments(lin, vals.ravel(), reduce, longest)
+    own = r[pos]
+    if reduce in ("sum", "mean"):
+        tot = own + seg if include_self else seg
+        if reduce == "mean":     # PyTorch counts in the dtype too (it wraps), then turns a zero count into 1
+            n = (counts[pos] + (1 if include_self else 0)).astype(x.dtype)
+            tot = xp.floor_divide(tot, xp.where(n == 0, xp.ones(1, x.dtype), n))
+    elif reduce == "prod":
+        tot = own * seg if include_self else seg
+    else:
+        tot = ((xp.maximum if reduce == "amax" else xp.minimum)(own, seg)) if include_self else seg
+    r[pos] = tot
+    return r.reshape(x.shape)
+
+
 class ScatterReduceBackward0(Node):
     __slots__ = ("x", "vals", "lin", "idx", "dim", "src_shape", "reduce", "include_self", "result", "counts",
                  "touched")
@@ -345,6 +396,8 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     xp = xp_of(x)
     vals = s[tuple(slice(0, n) for n in idx.shape)]
     lin = _linear_scatter_index(x.shape, idx, d).ravel()
+    if x.dtype.kind in "iu":            # integers never need a gradient
+        return make(_int_scatter_reduce(x, vals, lin, reduce, include_self), input._device)
     size = x.size
     counts = xp.bincount(lin, minlength=size)[:size].astype(np.float64) if lin.size else xp.zeros(size)
     touched = (counts > 0).reshape(x.shape)
@@ -355,7 +408,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
         tot = red + xf if include_self else red
         if reduce == "mean":
             tot = tot / xp.maximum(counts.reshape(x.shape) + (1 if include_self else 0), 1)
-            if x.dtype.kind != "f":
+            if x.dtype.kind != "f":         # bool (PyTorch refuses it)
                 tot = xp.floor(tot)
     elif reduce == "prod":
         tot = red * xf if include_self else red

@@ -8,6 +8,7 @@ import numpy as np
 from ..autograd.node import Node
 from ._util import (Tensor, cuda_backend, edge, grad_state, is_array, make, make_view, new_node, norm_dim, record,
                     sum_to, writeable, xp_of)
+from .numpy_names import numpy_names
 
 __all__ = ["getitem", "setitem", "gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select",
            "nonzero", "take", "scatter_rows", "index_add"]
@@ -36,7 +37,7 @@ def _convert_index(idx, input=None):
                 continue
             out.append(_check_index_array(a))
             advanced = True
-        elif isinstance(i, (list, np.ndarray)):
+        elif isinstance(i, (list, range, np.ndarray)):     # x[range(n), y]: the nn tutorial's nll
             a = np.asarray(i)
             if a.dtype == object:
                 a = np.asarray([int(v) for v in np.ravel(a)]).reshape(a.shape)
@@ -100,6 +101,29 @@ def _unique_index(index):
     return all(not is_array(i) or i.dtype == np.bool_ for i in index)
 
 
+def _index_error(e, idx, shape):
+    """PyTorch's IndexError for a NumPy one: its message for a boolean mask of the wrong shape (a common slip,
+    ``x[mask]`` with the mask of another tensor), else NumPy's with PyTorch's word for axes."""
+    n_dims = sum(1 if not is_array(i) else (i.ndim if i.dtype == np.bool_ else 1)
+                 for i in idx if i is not None and i is not Ellipsis and not isinstance(i, bool))
+    pos = 0
+    for i in idx:
+        if i is None or isinstance(i, bool):
+            continue
+        if i is Ellipsis:
+            pos += len(shape) - n_dims
+            continue
+        if is_array(i) and i.dtype == np.bool_:
+            for j, size in enumerate(i.shape):
+                if pos + j < len(shape) and size != shape[pos + j]:
+                    return IndexError(f"The shape of the mask {list(i.shape)} at index {j} does not match the shape of "
+                                      f"the indexed tensor {list(shape)} at index {pos + j}")
+            pos += i.ndim
+        else:
+            pos += 1
+    return IndexError(str(e).replace("axis", "dimension"))
+
+
 def getitem(input, index):
     """``x[index]`` with ints, slices, None, Ellipsis, integer tensors/lists and bool masks."""
     x = input._array
@@ -107,7 +131,7 @@ def getitem(input, index):
     try:
         r = x[idx]
     except IndexError as e:
-        raise IndexError(str(e).replace("axis", "dimension")) from None
+        raise _index_error(e, idx, x.shape) from None
     if isinstance(r, np.generic):
         r = np.asarray(r)
         advanced = True       # a scalar result is a copy in NumPy (CuPy returns a 0-d view)
@@ -176,6 +200,8 @@ def setitem(input, index, value):
         v = input._device.xp.asarray(v)          # host data: copy it to the device first
     try:
         x[idx] = v
+    except IndexError as e:
+        raise _index_error(e, idx, x.shape) from None
     except ValueError as e:
         if not writeable(x):
             raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
@@ -263,6 +289,7 @@ class GatherBackward0(Node):
         return (out.astype(g.dtype, copy=False).reshape(self.shape),)
 
 
+@numpy_names
 def gather(input, dim, index, *, sparse_grad=False):
     """``out[i][j] = input[i][index[i][j]]`` (dim=1); ``index`` may be smaller than ``input`` off ``dim``."""
     x = input._array
@@ -382,6 +409,7 @@ class IndexSelectBackward0(Node):
         return (out,)
 
 
+@numpy_names
 def index_select(input, dim, index):
     """The entries of ``dim`` listed in the 1-D ``index`` (repeats allowed; gradients accumulate)."""
     x = input._array

@@ -6,6 +6,7 @@ arrive with zero strides are materialised first (NumPy skips BLAS for them).
 """
 from ..autograd.node import Node
 from ..backend import check_same_device
+from .out_arg import write_out
 from ._util import Tensor, make, record, save_versions, sum_to, xp_of
 
 __all__ = ["matmul", "mm", "bmm", "dot", "vdot", "mv", "outer", "inner", "addmm", "baddbmm", "einsum"]
@@ -115,8 +116,10 @@ def _record(cls, out, a, b, x, y):
     return out
 
 
-def matmul(input, other):
+def matmul(input, other, *, out=None):
     """Matrix product with NumPy/PyTorch semantics: 1-D @ 1-D is a dot product, batch dims broadcast."""
+    if out is not None:
+        return write_out(out, matmul(input, other), "matmul")
     x, y = _check(input, other, "matmul")
     if x.ndim == 2 and y.ndim == 2:
         _inner(x.shape[1], y.shape[0], x.shape, y.shape)
@@ -147,8 +150,10 @@ def _inner(k1, k2, s1, s2):
                            f"but got: {list(s2[:-2])} x {k2}; shapes {list(s1)} and {list(s2)}.")
 
 
-def mm(input, mat2):
+def mm(input, mat2, *, out=None):
     """Product of two matrices (2-D only)."""
+    if out is not None:
+        return write_out(out, mm(input, mat2), "mm")
     x, y = _check(input, mat2, "mm")
     if x.ndim != 2:
         raise RuntimeError("self must be a matrix")
@@ -158,8 +163,10 @@ def mm(input, mat2):
     return _record(MmBackward0, make(input._device.xp.matmul(x, y), input._device), input, mat2, x, y)
 
 
-def bmm(input, mat2):
+def bmm(input, mat2, *, out=None):
     """Batched product of (b, n, k) and (b, k, m) tensors (no broadcasting)."""
+    if out is not None:
+        return write_out(out, bmm(input, mat2), "bmm")
     x, y = _check(input, mat2, "bmm")
     if x.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")

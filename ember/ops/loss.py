@@ -2,7 +2,8 @@
 
 ``cross_entropy`` is one fused node: log-softmax, the weighted negative log-likelihood and label
 smoothing forward, and ``softmax - target`` backward, without materialising intermediate tensors.
-Simple elementwise losses (MSE, L1, Huber...) are compositions of differentiable ops.
+``mse_loss`` is one node too (``MseLossBackward0``, the graph the 60-minute blitz prints); L1, Huber... are
+compositions of differentiable ops.
 """
 import numpy as np
 
@@ -57,8 +58,7 @@ def _targets(target, x, c, ignore_index, op):
     """Flat int64 class indices, validated; a mask of the rows not ignored."""
     t = target._array
     if t.dtype.kind not in "iu":
-        raise RuntimeError(f"{op}: expected target of integer class indices (or class probabilities of the input's "
-                           f"shape), got dtype {target.dtype}")
+        _bad_target_dtype(target, x)
     want = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
     if t.shape != want:
         if x.ndim > 1 and t.ndim >= 1 and t.shape[0] != x.shape[0]:
@@ -70,6 +70,13 @@ def _targets(target, x, c, ignore_index, op):
     if bad.any():
         raise IndexError(f"Target {int(t[bad][0])} is out of bounds.")
     return xp_of(t).where(valid, t, 0), valid
+
+
+def _bad_target_dtype(target, x):
+    # PyTorch's message, plus the two fixes: the commonest mistake is float labels for a classification loss
+    raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype._short} (class indices must "
+                       f"be integers: use target.long(); class probabilities must have the input's shape "
+                       f"{list(x.shape)})")
 
 
 def _same_device(op, input, *others):
@@ -162,8 +169,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     dense = soft_grad = tc = None
     if soft:
         if target._array.shape != x.shape:
-            raise RuntimeError(f"cross_entropy: soft targets must have the input's shape {list(x.shape)}, got "
-                               f"{list(target._array.shape)}")
+            _bad_target_dtype(target, x)
         q = _rows(target._array.astype(x.dtype, copy=False), "cross_entropy")
         if eps:
             q = q * (1 - eps) + eps / c
@@ -278,12 +284,23 @@ def _pair_args(input, target, op):
     if not isinstance(target, Tensor):
         target = as_tensor_arg(target, input, op)
     if target._array.shape != input._array.shape:
-        raise ValueError(f"Using a target size ({list(target._array.shape)}) that is different to the input size "
-                         f"({list(input._array.shape)}) is deprecated. Please ensure they have the same size.")
+        if op == "binary_cross_entropy_with_logits":
+            raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) "
+                         f"is deprecated. Please ensure they have the same size.")
     x = input._array
     if x.dtype.kind != "f":
         raise RuntimeError(f"{op}: expected a floating-point input, got {input.dtype}")
-    return x, target._array.astype(x.dtype, copy=False), target
+    # PyTorch refuses integer (class-index style) targets here; the fix is target.float()
+    hint = " (binary targets must be floating point: use target.float())"
+    t = target._array
+    if op == "binary_cross_entropy" and t.dtype != x.dtype:
+        raise RuntimeError(f"Found dtype {target.dtype._short} but expected {input.dtype._short}"
+                           + (hint if t.dtype.kind != "f" else ""))
+    if t.dtype.kind != "f":
+        raise RuntimeError(f"result type {input.dtype._short} can't be cast to the desired output type "
+                           f"{target.dtype._short}{hint}")
+    return x, t.astype(x.dtype, copy=False), target
 
 
 def _scale_for(reduction, n):
@@ -366,16 +383,48 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 # ---- regression losses (compositions) ------------------------------------------------------------------
 
-def _diff(input, target, op):
+def _target(input, target, op):
     target = target if isinstance(target, Tensor) else as_tensor_arg(target, input, op)
-    return input - target
+    if target._array.shape != input._array.shape:
+        # PyTorch's warning for the commonest regression bug: (N, 1) outputs against (N,) targets broadcast to (N, N)
+        import warnings
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+                      f"This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
+                      f"same size.", UserWarning, stacklevel=3)
+    return target
+
+
+def _diff(input, target, op):
+    return input - _target(input, target, op)
+
+
+class MseLossBackward0(Node):
+    """``2 (x - t) / n`` for the input and its negation for the target, summed back over broadcast dims."""
+    __slots__ = ("d", "scale", "x_meta", "t_meta")
+    _saved = ("d",)
+    _fresh = True
+
+    def backward(self, g):
+        nx, nt = self._next
+        gd = g * (2 * self.scale) * self.d
+        gx = _sum_to_shape(gd, self.x_meta[0]).astype(self.x_meta[1], copy=False) if nx is not None else None
+        gt = _sum_to_shape(-gd, self.t_meta[0]).astype(self.t_meta[1], copy=False) if nt is not None else None
+        return gx, gt
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """Mean squared error (``reduction`` 'mean', 'sum' or 'none')."""
+    """Mean squared error (``reduction`` 'mean', 'sum' or 'none'); one graph node, as PyTorch's."""
     reduction = _reduction(reduction, size_average, reduce)
-    d = _diff(input, target, "mse_loss")
-    return _reduce(d * d, reduction)
+    target = _target(input, target, "mse_loss")
+    from ..autograd.grad_mode import no_grad
+    with no_grad():
+        d = (input - target)._array
+    sq = d * d
+    out = make(_reduced_array(sq, reduction, sq.dtype), input._device)
+    record(out, MseLossBackward0, (input, target), None, d=d,
+           scale=_scale_for(reduction, sq.size) if reduction != "none" else 1.0,
+           x_meta=(input._array.shape, input._array.dtype), t_meta=(target._array.shape, target._array.dtype))
+    return out
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):

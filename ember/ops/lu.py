@@ -4,16 +4,16 @@ NumPy and CuPy have no LU in ``xp.linalg``, so the factorisation is Gaussian eli
 written on the array module: one vectorised step per column (batch dims at once), LAPACK's output layout
 (``LU`` packed, ``pivots`` 1-based int32 row swaps). ``lu_solve`` is built from differentiable ops.
 """
-from collections import namedtuple
 
 import numpy as np
 
+from ..return_types import structseq
 from ..autograd.node import Node
 from .decomp import _mT, matrix_input
 from ._util import Tensor, make, record, save_versions, to_host, xp_of
 
-return_lu_factor = namedtuple("lu_factor", ["LU", "pivots"])
-return_lu_factor_ex = namedtuple("lu_factor_ex", ["LU", "pivots", "info"])
+return_lu_factor = structseq("linalg_lu_factor", ["LU", "pivots"])
+return_lu_factor_ex = structseq("linalg_lu_factor_ex", ["LU", "pivots", "info"])
 
 
 def _getrf(a):

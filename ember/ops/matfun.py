@@ -4,17 +4,17 @@
 Only ``matrix_exp`` and ``pinv`` have their own backward nodes; the rest are built from differentiable ops.
 """
 import functools
-from collections import namedtuple
 
 import numpy as np
 
+from ..return_types import structseq
 from ..autograd.node import Node
 from .decomp import _mT, lapack, matrix_input
 from ._util import Tensor, make, norm_dim, record, save_versions, xp_of
 
 __all__ = ["matrix_exp", "matrix_power", "pinverse"]
 
-return_lstsq = namedtuple("lstsq", ["solution", "residuals", "rank", "singular_values"])
+return_lstsq = structseq("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 
 # Pade [13/13] coefficients and the 1-norm bound under which it is exact to double precision (Higham 2005)
 _PADE13 = (64764752532480000., 32382376266240000., 7771770303897600., 1187353796428800., 129060195264000.,

@@ -30,6 +30,7 @@ from .resample import interpolate, pixel_shuffle, pixel_unshuffle
 from .sampling import affine_grid, grid_sample
 from .upsample import upsample, upsample_bilinear, upsample_nearest
 from .elementwise import clamp
+from .embedding_bag import embedding_bag
 from .bilinear import bilinear
 from .extra_activations import celu, glu, hardshrink, rrelu, softshrink, threshold
 from .extra_norms import instance_norm, local_response_norm, rms_norm
@@ -70,7 +71,8 @@ __all__ = ["linear", "dropout", "embedding", "one_hot", "pad", "normalize", "cos
            "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "soft_margin_loss",
            "multilabel_soft_margin_loss", "multilabel_margin_loss", "multi_margin_loss", "poisson_nll_loss",
            "gaussian_nll_loss", "triplet_margin_with_distance_loss", "ctc_loss", "gumbel_softmax", "pdist",
-           "affine_grid", "grid_sample", "channel_shuffle", "upsample", "upsample_nearest", "upsample_bilinear"]
+           "affine_grid", "grid_sample", "channel_shuffle", "upsample", "upsample_nearest", "upsample_bilinear",
+           "embedding_bag"]
 
 
 # ---- linear --------------------------------------------------------------------------------------------
@@ -103,7 +105,10 @@ def linear(input, weight, bias=None):
         x, w = input._array, weight._array
     except AttributeError:          # free when they are tensors: a learner's None gets PyTorch's message
         bad, name = (input, "input") if not isinstance(input, Tensor) else (weight, "weight")
-        raise TypeError(f"linear(): argument '{name}' must be Tensor, not {type(bad).__name__}") from None
+        pos, kind = ("1", "input") if name == "input" else ("2", "weight")
+        what = f"{type(bad).__module__}.{type(bad).__name__}" if type(bad).__module__ != "builtins" else \
+            type(bad).__name__
+        raise TypeError(f"linear(): argument '{kind}' (position {pos}) must be Tensor, not {what}") from None
     if input._device is not weight._device or (bias is not None and bias._device is not input._device):
         check_same_device("linear", *[t._device for t in (input, weight, bias) if t is not None])
     if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:

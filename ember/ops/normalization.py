@@ -109,7 +109,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     count = x.size // c if c else 0
     if training:
         if count <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size {list(x.shape)}")
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
         mu = x.mean(axis=axes, keepdims=True)
         xc = x - mu
         var = (xc * xc).mean(axis=axes, keepdims=True)

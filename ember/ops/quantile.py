@@ -3,17 +3,18 @@
 The chosen positions are found on arrays (a stable sort; NaN sorts last), the values are then picked with
 the differentiable ``gather``/``sort``, so gradients flow to the selected (or interpolated) elements.
 """
-from collections import namedtuple
 
 import numpy as np
 
+from ..return_types import structseq
 from ..autograd.node import Node
 from ._util import Tensor, make, norm_dim, record, save_versions, xp_of
+from .numpy_names import numpy_names
 
 __all__ = ["median", "nanmedian", "quantile", "nanquantile"]
 
-return_median = namedtuple("median", ["values", "indices"])
-return_nanmedian = namedtuple("nanmedian", ["values", "indices"])
+return_median = structseq("median", ["values", "indices"])
+return_nanmedian = structseq("nanmedian", ["values", "indices"])
 _MODES = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
@@ -70,11 +71,13 @@ def _middle(x, d, ignore_nan, xp):
     return xp.take_along_axis(order, k.astype(np.int64), axis=d).astype(np.int64)
 
 
+@numpy_names
 def median(input, dim=None, keepdim=False):
     """The lower of the two middle values (NaN if any is NaN); with ``dim``, ``(values, indices)``."""
     return _median(input, dim, keepdim, False, "median")
 
 
+@numpy_names
 def nanmedian(input, dim=None, keepdim=False):
     """``median`` ignoring NaNs (NaN only where every value is NaN)."""
     return _median(input, dim, keepdim, True, "nanmedian")
@@ -136,11 +139,13 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, name):
     return squeeze(out, 0) if scalar_q else out
 
 
+@numpy_names
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """The ``q``-th quantiles (a number or a 0-d/1-D tensor; a 1-D ``q`` adds a leading dim) over ``dim``."""
     return _quantile(input, q, dim, keepdim, interpolation, False, "quantile")
 
 
+@numpy_names
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """``quantile`` ignoring NaNs (NaN only where a row is all NaN)."""
     return _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")

@@ -2,21 +2,22 @@
 
 Backward passes broadcast the incoming gradient back over the reduced axes into a fresh array.
 """
-from collections import namedtuple
 
 import numpy as np
 
+from ..return_types import structseq
 from .. import dtypes as _dt
 from ..autograd.node import Node
 from ._util import Tensor, make, norm_dim, norm_dims, record, xp_of
+from .numpy_names import numpy_names
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "var_mean",
            "std_mean", "norm", "cumsum", "cumprod", "all", "any", "count_nonzero", "aminmax"]
 
 _max, _min, _sum, _all, _any = max, min, sum, all, any
-return_max = namedtuple("max", ["values", "indices"])
-return_min = namedtuple("min", ["values", "indices"])
-return_aminmax = namedtuple("aminmax", ["min", "max"])
+return_max = structseq("max", ["values", "indices"])
+return_min = structseq("min", ["values", "indices"])
+return_aminmax = structseq("aminmax", ["min", "max"])
 
 
 def _keep_shape(shape, axes):
@@ -63,6 +64,7 @@ class SumBackward1(SumBackward0):
     __slots__ = ()
 
 
+@numpy_names
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum over ``dim`` (all dims if None); integer and bool tensors sum to int64."""
     x = _accumulator(input, dtype)
@@ -107,6 +109,7 @@ def _float_input(input, op, dtype=None):
                                      f"point or complex dtype. Got: {input.dtype._short}")
 
 
+@numpy_names
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     """Arithmetic mean over ``dim`` (floating-point tensors only, as in PyTorch)."""
     x = _float_input(input, "mean", dtype)
@@ -145,6 +148,7 @@ class ProdBackward0(Node):
         return (g * others,)
 
 
+@numpy_names
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     """Product over one ``dim`` (or all); gradients are exact when inputs contain zeros."""
     x = _accumulator(input, dtype)
@@ -236,6 +240,7 @@ def _extreme(input, dim, keepdim, reduce_fn, arg_fn, full_cls, dim_cls, name, re
     return ret(out, _wrap(idx.astype(np.int64, copy=False), input._device))
 
 
+@numpy_names
 def max(input, dim=None, keepdim=False, *, out=None):
     """``max(x)`` (a 0-d tensor), ``max(x, dim)`` (``values, indices``) or ``max(x, other)`` (elementwise)."""
     if isinstance(dim, Tensor):
@@ -244,6 +249,7 @@ def max(input, dim=None, keepdim=False, *, out=None):
     return _extreme(input, dim, keepdim, "max", "argmax", MaxBackward1, MaxBackward0, "max", return_max)
 
 
+@numpy_names
 def min(input, dim=None, keepdim=False, *, out=None):
     """``min(x)``, ``min(x, dim)`` (``values, indices``) or ``min(x, other)`` (elementwise)."""
     if isinstance(dim, Tensor):
@@ -265,16 +271,19 @@ def _amaxmin(input, dim, keepdim, fn, cls, name):
     return out
 
 
+@numpy_names
 def amax(input, dim=(), keepdim=False):
     """Maximum over ``dim`` (int or tuple; all dims by default); ties share the gradient."""
     return _amaxmin(input, dim, keepdim, "max", AmaxBackward0, "amax")
 
 
+@numpy_names
 def amin(input, dim=(), keepdim=False):
     """Minimum over ``dim`` (int or tuple; all dims by default); ties share the gradient."""
     return _amaxmin(input, dim, keepdim, "min", AminBackward0, "amin")
 
 
+@numpy_names
 def aminmax(input, *, dim=None, keepdim=False):
     return return_aminmax(amin(input, () if dim is None else dim, keepdim),
                           amax(input, () if dim is None else dim, keepdim))
@@ -297,28 +306,33 @@ def _arg(input, dim, keepdim, fn, name):
     return _wrap(r, input._device)
 
 
+@numpy_names
 def argmax(input, dim=None, keepdim=False):
     """Index of the maximum (first one on ties), over the flattened tensor when ``dim`` is None."""
     return _arg(input, dim, keepdim, "argmax", "argmax")
 
 
+@numpy_names
 def argmin(input, dim=None, keepdim=False):
     """Index of the minimum (first one on ties)."""
     return _arg(input, dim, keepdim, "argmin", "argmin")
 
 
+@numpy_names
 def all(input, dim=None, keepdim=False):
     x = input._array
     axes = None if dim is None else norm_dims(dim, x.ndim)
     return _wrap(x.all(axis=axes, keepdims=keepdim), input._device)
 
 
+@numpy_names
 def any(input, dim=None, keepdim=False):
     x = input._array
     axes = None if dim is None else norm_dims(dim, x.ndim)
     return _wrap(x.any(axis=axes, keepdims=keepdim), input._device)
 
 
+@numpy_names
 def count_nonzero(input, dim=None):
     x = input._array
     axes = None if dim is None else norm_dims(dim, x.ndim)
@@ -372,6 +386,7 @@ def _var_parts(input, dim, unbiased, keepdim, correction, op):
     return x, axes, mu, xp.asarray(v, x.dtype), _max(denom, 0)
 
 
+@numpy_names
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over ``dim`` with Bessel's ``correction`` (default 1; ``unbiased=False`` means 0)."""
     x, axes, mu, v, denom = _var_parts(input, dim, unbiased, keepdim, correction, "var")
@@ -381,6 +396,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return out
 
 
+@numpy_names
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation over ``dim``; see ``var``."""
     x, axes, mu, v, denom = _var_parts(input, dim, unbiased, keepdim, correction, "std")
@@ -390,10 +406,12 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return out
 
 
+@numpy_names
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
+@numpy_names
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
@@ -426,6 +444,7 @@ class NormBackward0(Node):
         return ((g * r).astype(x.dtype, copy=False),)
 
 
+@numpy_names
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over ``dim`` (all elements by default): p in {2, 'fro', 1, inf, -inf, 0, any float}."""
     x = float_input(input, dtype, f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
@@ -471,6 +490,7 @@ class CumsumBackward0(Node):
         return (xp.flip(xp.cumsum(xp.flip(g, d), axis=d), d).copy(),)
 
 
+@numpy_names
 def cumsum(input, dim, *, dtype=None):
     """Running sum along ``dim``; integer tensors accumulate in int64."""
     x = _accumulator(input, dtype)
@@ -508,6 +528,7 @@ class CumprodBackward0(Node):
         return xp.moveaxis(res, -1, self.dim)
 
 
+@numpy_names
 def cumprod(input, dim, *, dtype=None):
     """Running product along ``dim``."""
     x = _accumulator(input, dtype)

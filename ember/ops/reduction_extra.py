@@ -4,17 +4,18 @@
 Values that come from a position of the input (kthvalue, mode) are gathered at the chosen indices, so the
 gradient reaches that element; the rest are compositions of differentiable ops.
 """
-from collections import namedtuple
 
 import numpy as np
 
+from ..return_types import structseq
 from ._util import Tensor, make, norm_dim, xp_of
+from .numpy_names import numpy_names
 
 __all__ = ["nansum", "nanmean", "kthvalue", "mode", "dist", "renorm", "renorm_", "cov", "corrcoef", "histogram"]
 
-return_kthvalue = namedtuple("kthvalue", ["values", "indices"])
-return_mode = namedtuple("mode", ["values", "indices"])
-return_histogram = namedtuple("histogram", ["hist", "bin_edges"])
+return_kthvalue = structseq("kthvalue", ["values", "indices"])
+return_mode = structseq("mode", ["values", "indices"])
+return_histogram = structseq("histogram", ["hist", "bin_edges"])
 
 
 def _isnan(input):
@@ -22,6 +23,7 @@ def _isnan(input):
     return isnan(input)
 
 
+@numpy_names
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     """``sum`` treating NaN as zero."""
     from .indexing import masked_fill
@@ -31,6 +33,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
     return _sum(input, dim, keepdim, dtype=dtype)
 
 
+@numpy_names
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """``mean`` over the non-NaN elements."""
     from .reduction import sum as _sum
@@ -51,6 +54,7 @@ def _select_along(input, idx, d, keepdim):
     return vals, it
 
 
+@numpy_names
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The ``k``-th smallest value along ``dim`` (1-based) and its index."""
     x = input._array
@@ -66,6 +70,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     return return_kthvalue(*_select_along(input, idx, d, keepdim))
 
 
+@numpy_names
 def mode(input, dim=-1, keepdim=False):
     """The most frequent value along ``dim`` (the smallest among equally frequent ones) and the index of
     its last occurrence, as PyTorch returns."""

@@ -5,14 +5,16 @@ Every interpolation mode PyTorch has (antialias aside) is separable: each output
 a fixed combination of at most four input indices. The combination is built on the host as an
 ``(out, in)`` matrix per axis (PyTorch's source-index and weight formulas, clamped borders summed in), so
 forward applies one GEMM per spatial axis and backward the transposes. Nearest modes gather instead
-(``take``), which keeps inf/nan where they are.
+(``take``), which keeps inf/nan where they are. The matrices (and gather indices) are kept in a small LRU per
+geometry, dtype and device, so a training loop builds and uploads each once, not every step.
 """
 import math
+from collections import OrderedDict
 
 import numpy as np
 
 from ..autograd.node import Node
-from ._util import Tensor, make, record, xp_of
+from ._util import Tensor, make, record, register_cache, xp_of
 
 __all__ = ["interpolate", "pixel_shuffle", "pixel_unshuffle"]
 
@@ -75,6 +77,34 @@ def _matrix(mode, n_in, n_out, scale, align_corners, ft, nd):
     return m
 
 
+_AXIS_CACHE = OrderedDict()     # (mode, sizes, scale, align_corners, nd, dtype, device, xp) -> (matrix, index)
+_AXIS_KEPT = 64
+register_cache(_AXIS_CACHE.clear)       # ember.cuda.empty_cache() frees the device copies
+
+
+def _axis_arrays(mode, n_in, n_out, scale, align_corners, nd, dtype, device):
+    """One axis's ``(out, in)`` matrix in ``dtype`` on ``device`` and, for nearest modes, its gather index (else
+    None); built on the host and uploaded on first use, then reused (they are never written to)."""
+    xp = device.xp
+    key = (mode, n_in, n_out, scale, align_corners, nd, dtype, device, xp)     # xp: the tests swap GPU backends
+    hit = _AXIS_CACHE.get(key)
+    if hit is not None:
+        _AXIS_CACHE.move_to_end(key)
+        return hit
+    ft = np.float64 if dtype == np.float64 else np.float32      # PyTorch computes indices in opmath
+    m = _matrix(mode, n_in, n_out, scale, align_corners, ft, nd).astype(dtype)
+    idx = _nearest_index(mode, n_in, n_out, scale, ft, nd) if mode.startswith("nearest") else None
+    with device:                        # uploaded to the GPU the key names, even if another is current
+        m, idx = xp.asarray(m), (None if idx is None else xp.asarray(idx))
+    for a in (m, idx):
+        if isinstance(a, np.ndarray):
+            a.flags.writeable = False       # shared by every call and backward node
+    hit = _AXIS_CACHE[key] = (m, idx)
+    if len(_AXIS_CACHE) > _AXIS_KEPT:
+        _AXIS_CACHE.popitem(last=False)
+    return hit
+
+
 def _along(a, m, axis, xp):
     """Contract axis ``axis`` of ``a`` with the matrix ``m`` (out, in)."""
     shp = a.shape
@@ -110,14 +140,11 @@ for _mode, _name in (("nearest", "UpsampleNearest"), ("nearest-exact", "Upsample
 def _resample(input, mode, sizes, scales, align_corners):
     x = input._array
     xp = input._device.xp
-    ft = np.float64 if x.dtype == np.float64 else np.float32     # PyTorch computes indices in opmath
     mats, out = [], x
     for i, (n_out, sc) in enumerate(zip(sizes, scales)):
         axis = 2 + i
-        m = _matrix(mode, x.shape[axis], n_out, sc, align_corners, ft, len(sizes))
-        dm = xp.asarray(m.astype(x.dtype))
-        if mode in ("nearest", "nearest-exact"):
-            idx = xp.asarray(_nearest_index(mode, x.shape[axis], n_out, sc, ft, len(sizes)))
+        dm, idx = _axis_arrays(mode, x.shape[axis], n_out, sc, align_corners, len(sizes), x.dtype, input._device)
+        if idx is not None:
             out = xp.take(out, idx, axis=axis)
         else:
             out = _along(out, dm, axis, xp)

@@ -4,17 +4,18 @@
 The scans are log-step (Hillis-Steele) passes of whole-array ops, so they run unchanged on CuPy, which
 has no ``ufunc.accumulate``; the rest are compositions of differentiable ops.
 """
-from collections import namedtuple
 
 import numpy as np
 
+from ..return_types import structseq
 from ..autograd.node import Node
 from ._util import Tensor, make, norm_dim, record, xp_of
+from .numpy_names import numpy_names
 
 __all__ = ["cummax", "cummin", "logcumsumexp", "diff", "trapezoid", "trapz", "cumulative_trapezoid", "gradient"]
 
-return_cummax = namedtuple("cummax", ["values", "indices"])
-return_cummin = namedtuple("cummin", ["values", "indices"])
+return_cummax = structseq("cummax", ["values", "indices"])
+return_cummin = structseq("cummin", ["values", "indices"])
 
 
 def _shifted(a, s, d, fill):
@@ -65,11 +66,13 @@ def _cum_extreme(input, dim, greater, ret):
     return ret(gather(input, d, idx_t), idx_t)        # values via gather: the gradient flows to the argmax
 
 
+@numpy_names
 def cummax(input, dim):
     """Running maximum along ``dim`` and the index where it was attained (the latest on ties)."""
     return _cum_extreme(input, dim, True, return_cummax)
 
 
+@numpy_names
 def cummin(input, dim):
     """Running minimum along ``dim`` and the index where it was attained (the latest on ties)."""
     return _cum_extreme(input, dim, False, return_cummin)
@@ -104,6 +107,7 @@ class LogcumsumexpBackward0(Node):
         return ((part(xp.maximum(g, 0)) - part(xp.maximum(-g, 0))).astype(g.dtype, copy=False),)
 
 
+@numpy_names
 def logcumsumexp(input, dim):
     """``log(cumsum(exp(input)))`` along ``dim``, computed stably."""
     x = input._array
@@ -120,6 +124,7 @@ def _slice(t, d, lo, hi):
     return t[(slice(None),) * d + (slice(lo, hi),)]
 
 
+@numpy_names
 def diff(input, n=1, dim=-1, prepend=None, append=None):
     """``n``-th forward difference along ``dim`` (``prepend``/``append`` joined first); bool uses xor."""
     from .combine import cat

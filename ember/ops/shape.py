@@ -11,6 +11,7 @@ import numpy as np
 from ..autograd.node import Node
 from .indexing import SliceBackward0
 from ._util import Tensor, as_strided, make, make_view, norm_dim, record, reshape_view, sum_to, xp_of
+from .numpy_names import numpy_names
 
 __all__ = ["reshape", "view", "view_as", "reshape_as", "flatten", "unflatten", "squeeze", "unsqueeze", "permute",
            "transpose", "swapaxes", "swapdims", "t", "T", "mT", "movedim", "moveaxis", "expand", "expand_as",
@@ -133,6 +134,7 @@ class UnsqueezeBackward0(ViewBackward0):
     __slots__ = ()
 
 
+@numpy_names
 def squeeze(input, dim=None):
     """Drop size-1 dims (all, or those in ``dim``; other sizes are left alone)."""
     x = input._array
@@ -145,6 +147,7 @@ def squeeze(input, dim=None):
     return _view_out(x.squeeze(axes) if axes else x.view(), input, SqueezeBackward0, shape=x.shape)
 
 
+@numpy_names
 def unsqueeze(input, dim):
     """Insert a size-1 dim at ``dim`` (in ``[-ndim-1, ndim]``)."""
     x = input._array
@@ -329,6 +332,7 @@ def tile(input, *dims):
     return repeat(input, reps)
 
 
+@numpy_names
 def narrow(input, dim, start, length):
     """The slice ``start:start+length`` of ``dim`` (a view)."""
     x = input._array

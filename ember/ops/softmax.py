@@ -4,6 +4,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd.node import Node
 from ._util import make, norm_dim, norm_dims, record, xp_of
+from .numpy_names import numpy_names
 from .reduction import _record, _wrap, float_input
 
 __all__ = ["softmax", "log_softmax", "logsumexp"]
@@ -25,6 +26,7 @@ def _lse(x, axes):
     return xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
 
 
+@numpy_names
 def logsumexp(input, dim, keepdim=False):
     """``log(sum(exp(x)))`` over ``dim``, computed stably (shifted by the maximum)."""
     x = input._array
@@ -67,6 +69,7 @@ def _softmax_input(input, dim, dtype, name):
     return x, norm_dim(dim, x.ndim) if x.ndim else 0
 
 
+@numpy_names
 def softmax(input, dim=None, dtype=None):
     """``exp(x) / sum(exp(x))`` along ``dim``, shifted by the maximum for stability."""
     x, d = _softmax_input(input, dim, dtype, "softmax")
@@ -81,6 +84,7 @@ def softmax(input, dim=None, dtype=None):
     return out
 
 
+@numpy_names
 def log_softmax(input, dim=None, dtype=None):
     """``x - logsumexp(x)`` along ``dim`` (stable)."""
     x, d = _softmax_input(input, dim, dtype, "log_softmax")

@@ -4,17 +4,18 @@
 The array module's LAPACK wrappers (``xp.linalg``) do the work. NumPy's singular-matrix error becomes a
 RuntimeError as in PyTorch; CuPy does not check (a singular input gives inf/nan there).
 """
-from collections import namedtuple
 
 import numpy as np
 
+from ..return_types import structseq
 from ..autograd.node import Node
 from ..backend import check_same_device
 from ._util import Tensor, make, record, save_versions, sum_to, xp_of
 
 __all__ = ["inverse", "det", "slogdet", "logdet"]
 
-return_slogdet = namedtuple("slogdet", ["sign", "logabsdet"])
+return_slogdet = structseq("slogdet", ["sign", "logabsdet"])
+return_linalg_slogdet = structseq("linalg_slogdet", ["sign", "logabsdet"])
 
 
 def _square(t, op):
@@ -113,6 +114,11 @@ def slogdet(A):
         out._output_nr = 1
         sign_t.grad_fn, sign_t._requires_grad = node, True
     return return_slogdet(sign_t, out)
+
+
+def linalg_slogdet(A):
+    """``ember.linalg.slogdet``: ``slogdet`` under PyTorch's ``linalg_slogdet`` result name."""
+    return return_linalg_slogdet(*slogdet(A))
 
 
 def logdet(A):

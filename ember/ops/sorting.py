@@ -1,15 +1,16 @@
 """``sort``, ``argsort`` and ``topk``: stable orders, values differentiable through their indices."""
-from collections import namedtuple
 
 import numpy as np
 
+from ..return_types import structseq
 from ..autograd.node import Node
 from ._util import make, norm_dim, record, xp_of
+from .numpy_names import numpy_names
 
 __all__ = ["sort", "argsort", "topk"]
 
-return_sort = namedtuple("sort", ["values", "indices"])
-return_topk = namedtuple("topk", ["values", "indices"])
+return_sort = structseq("sort", ["values", "indices"])
+return_topk = structseq("topk", ["values", "indices"])
 
 
 class SortBackward0(Node):
@@ -42,6 +43,7 @@ def _sorted_indices(x, d, descending):
     return xp.argsort(key, axis=d, kind="stable")
 
 
+@numpy_names
 def sort(input, dim=-1, descending=False, stable=False):
     """Sorted values and their indices along ``dim`` (ties keep index order)."""
     x = input._array
@@ -55,10 +57,12 @@ def sort(input, dim=-1, descending=False, stable=False):
     return return_sort(out, make(idx.astype(np.int64), input._device))
 
 
+@numpy_names
 def argsort(input, dim=-1, descending=False, stable=False):
     return sort(input, dim, descending, stable).indices
 
 
+@numpy_names
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """The ``k`` largest (or smallest) values along ``dim`` with their indices."""
     x = input._array

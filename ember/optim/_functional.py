@@ -6,8 +6,8 @@ arrays. Intermediate results go into ``work(i)`` scratch arrays (shaped like ``p
 parameters and steps), so a step allocates nothing but a state buffer the first time it is needed.
 
 The formulas and their order follow PyTorch's single-tensor implementations (``torch/optim/sgd.py``,
-``adam.py``, ``rmsprop.py``, ``adagrad.py``, ``adamax.py``, ``nadam.py``, ``radam.py``), so ember's parameters
-match PyTorch's step by step.
+``adam.py``, ``rmsprop.py``, ``adagrad.py``, ``adamax.py``, ``nadam.py``, ``radam.py``, ``adadelta.py``), so
+ember's parameters match PyTorch's step by step.
 
 Fused variants (issue 7: one CuPy kernel per parameter) replace a function for one array module:
 ``register_kernel("adam", cupy, fused_adam)``; the optimisers look theirs up with ``get_kernel(name, xp)``.
@@ -16,7 +16,8 @@ A replacement must have the same signature and effects; it may ignore ``work``.
 import math
 
 __all__ = ["sgd_update", "adam_update", "rmsprop_update", "adagrad_update", "adamax_update", "nadam_update",
-           "radam_update", "register_kernel", "get_kernel", "register_foreach_kernel", "get_foreach_kernel"]
+           "radam_update", "adadelta_update", "register_kernel", "get_kernel", "register_foreach_kernel",
+           "get_foreach_kernel"]
 
 
 def _effective_grad(xp, param, grad, work, weight_decay, maximize):
@@ -120,6 +121,28 @@ def rmsprop_update(xp, param, grad, square_avg, grad_avg, momentum_buffer, work,
     param -= t
 
 
+def adadelta_update(xp, param, grad, square_avg, acc_delta, work, *, lr, rho, eps, weight_decay, maximize):
+    """One Adadelta step (Zeiler, 2012): the step is scaled by the RMS of past steps over the RMS of gradients."""
+    g = _effective_grad(xp, param, grad, work, weight_decay, maximize)
+    t, delta = work(1), work(2)
+    square_avg *= rho                       # square_avg.mul_(rho).addcmul_(g, g, value=1 - rho)
+    xp.multiply(g, 1 - rho, out=t)
+    t *= g
+    square_avg += t
+    xp.add(square_avg, eps, out=t)          # std = (square_avg + eps).sqrt()
+    xp.sqrt(t, out=t)
+    xp.add(acc_delta, eps, out=delta)       # delta = (acc_delta + eps).sqrt() / std * g
+    xp.sqrt(delta, out=delta)
+    delta /= t
+    delta *= g
+    acc_delta *= rho                        # acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
+    xp.multiply(delta, 1 - rho, out=t)
+    t *= delta
+    acc_delta += t
+    delta *= lr
+    param -= delta
+
+
 def _lerp_into(xp, avg, g, weight, t):
     """``avg.lerp_(g, weight)`` using scratch ``t``."""
     xp.subtract(g, avg, out=t)
@@ -219,7 +242,7 @@ def radam_update(xp, param, grad, exp_avg, exp_avg_sq, work, *, step, lr, beta1,
 
 
 _DEFAULT = {"sgd": sgd_update, "adam": adam_update, "rmsprop": rmsprop_update, "adagrad": adagrad_update,
-            "adamax": adamax_update, "nadam": nadam_update, "radam": radam_update}
+            "adamax": adamax_update, "nadam": nadam_update, "radam": radam_update, "adadelta": adadelta_update}
 _REGISTERED = {}
 
 

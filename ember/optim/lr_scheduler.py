@@ -11,7 +11,7 @@ import warnings
 
 from .optimizer import Optimizer
 
-__all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "ConstantLR",
+__all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "ConstantLR",
            "LinearLR", "PolynomialLR", "OneCycleLR", "CyclicLR", "CosineAnnealingWarmRestarts", "SequentialLR",
            "ChainedScheduler", "ReduceLROnPlateau"]
 
@@ -82,6 +82,9 @@ class LRScheduler:
         self.__dict__.update(state_dict)
 
 
+_LRScheduler = LRScheduler        # the old name, still subclassed by many custom (warm-up) schedulers
+
+
 class LambdaLR(LRScheduler):
     """``lr = initial_lr * lr_lambda(epoch)``; ``lr_lambda`` is one function or one per group."""
 
@@ -112,6 +115,16 @@ class LambdaLR(LRScheduler):
         for fn, saved in zip(self.lr_lambdas, lambdas):
             if saved is not None:
                 fn.__dict__.update(saved)
+
+
+class MultiplicativeLR(LambdaLR):
+    """``lr *= lr_lambda(epoch)`` each epoch (from the first step on); ``lr_lambda`` is one function or one per
+    group."""
+
+    def get_lr(self):
+        if self._is_initial:
+            return self._group_lrs()
+        return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self._group_lrs())]
 
 
 class StepLR(LRScheduler):

@@ -1,2 +1,2 @@
-"""``ember.utils``: ``ember.utils.data`` (datasets and loaders)."""
-from . import data  # noqa: F401
+"""``ember.utils``: ``ember.utils.data`` (datasets and loaders) and ``ember.utils.checkpoint``."""
+from . import checkpoint, data  # noqa: F401

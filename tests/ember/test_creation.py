@@ -22,7 +22,7 @@ def test_tensor_copies_and_accepts_tensors():
     assert t.tolist() == [1.0, 1.0]
     assert ember.tensor([ember.tensor(1.0), ember.tensor(2.0)]).tolist() == [1.0, 2.0]
     assert ember.tensor([1, 2], dtype=ember.float64).dtype is ember.float64
-    with pytest.raises(ValueError, match="rectangular"):
+    with pytest.raises(ValueError, match=r"expected sequence of length 2 at dim 1 \(got 1\)"):
         ember.tensor([[1, 2], [3]])
     with pytest.raises(TypeError):
         ember.tensor(["a"])
@@ -102,3 +102,15 @@ def test_explicit_dtype_keeps_python_number_precision(data):
             continue
         ours = ember.tensor(data, dtype=getattr(ember, name)).tolist()
         assert ours == torch.tensor(data, dtype=getattr(torch, name)).tolist()
+
+
+@pytest.mark.parametrize("data", [[[1, 2], [3]], [[1], [2, 3]], [[[1, 2], [3, 4]], [[1, 2], [3]]]])
+def test_ragged_lists_get_pytorchs_message(data):
+    import torch
+    with pytest.raises(ValueError) as want:
+        torch.tensor(data)
+    with pytest.raises(ValueError) as got:
+        ember.tensor(data)
+    assert str(got.value) == str(want.value)
+    with pytest.raises(ValueError, match="expected a rectangular nested sequence"):
+        ember.tensor([[1, 2], 3])

@@ -123,6 +123,10 @@ def test_unsupported_objects_are_refused_at_save_time():
         ember.save(loop, io.BytesIO())
     with pytest.raises(TypeError, match="does not use pickle"):
         ember.save(1, io.BytesIO(), pickle_module=pickle)
+    # torch.save(model) is a common habit: the message says what to save instead
+    with pytest.raises(TypeError, match=r"cannot save an object of type Linear; .* save its weights instead: "
+                                        r"ember.save\(model.state_dict\(\), path\)"):
+        ember.save(ember.nn.Linear(1, 1), io.BytesIO())
 
 
 # ---- hostile and damaged files ------------------------------------------------------------------------

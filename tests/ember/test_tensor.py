@@ -196,3 +196,72 @@ def test_documented_parameter_recipe():
     with ember.no_grad():
         p.add_(p.grad, alpha=-0.1)
     assert p._version == 1
+
+
+@pytest.mark.parametrize("view", ["x[1]", "x[1:, 2:]", "x.t()[1]", "x.view(-1)[5:]", "x[:, 1][1:]", "x"])
+def test_storage_offset_matches_torch(view):
+    e = eval(view, {"x": ember.arange(12.0).reshape(3, 4)})
+    t = eval(view, {"x": torch.arange(12.0).reshape(3, 4)})
+    assert e.storage_offset() == t.storage_offset()
+
+
+def test_format_of_a_zero_dim_tensor_is_its_number():
+    loss = ember.tensor(2.5, requires_grad=True) * 1
+    for spec in ("", ".3f", ">8"):
+        assert format(loss, spec) == format(torch.tensor(2.5, requires_grad=True) * 1, spec)
+    assert f"{ember.tensor(3)}" == "3"
+    assert f"{ember.tensor([1, 2])}" == "tensor([1, 2])"
+    assert f"{ember.nn.Parameter(ember.tensor(1.0))}".startswith("Parameter containing")
+
+
+def test_number_conversion_of_many_elements_is_a_value_error():
+    for fn in (float, int):
+        with pytest.raises(ValueError, match="only one element tensors can be converted to Python scalars"):
+            fn(ember.ones(3))
+    with pytest.raises(RuntimeError, match="a Tensor with 3 elements cannot be converted to Scalar"):
+        ember.ones(3).item()
+
+
+def test_reading_grad_of_a_non_leaf_warns_as_pytorch():
+    import warnings
+    x = ember.ones(2, requires_grad=True)
+    y = x * 2
+    y.sum().backward()
+    with pytest.warns(UserWarning, match="The .grad attribute of a Tensor that is not a leaf Tensor is being accessed"):
+        assert y.grad is None
+    z = x * 3
+    z.retain_grad()
+    z.sum().backward()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert x.grad is not None and z.grad.tolist() == [1.0, 1.0] and ember.ones(1).grad is None
+
+
+def test_copy_constructing_from_a_tensor_warns_as_pytorch():
+    x = ember.ones(2, requires_grad=True)
+    with pytest.warns(UserWarning, match=r"rather than ember.tensor\(sourceTensor\)"):
+        c = ember.tensor(x)
+    assert not c.requires_grad and c.tolist() == [1.0, 1.0]
+    with pytest.warns(UserWarning, match=r"rather than tensor.new_tensor\(sourceTensor\)"):
+        assert x.new_tensor(ember.tensor([1, 2], dtype=ember.int32)).dtype == ember.float32     # self.dtype wins
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ember.tensor([ember.tensor(1.0), ember.tensor(2.0)])
+        assert x.new_tensor([1, 2]).dtype == ember.float32
+
+
+@pytest.mark.parametrize("opts", [dict(precision=2, sci_mode=False), dict(sci_mode=True), dict(precision=6),
+                                  dict(threshold=5, edgeitems=2), dict(linewidth=40), dict(profile="short"),
+                                  dict(profile="full")])
+@pytest.mark.parametrize("data", ["[1e-5, 1234.5678, 0.5]", "[123456.0, 0.001]", "[1., 2.]", "np.arange(30.)",
+                                  "np.arange(20).reshape(4, 5)", "[-1e-5, 12.5]"])
+def test_print_options_match_torch(opts, data):
+    v = eval(data)
+    try:
+        torch.set_printoptions(**opts)
+        ember.set_printoptions(**opts)
+        assert repr(ember.tensor(v)) == repr(torch.tensor(v)).replace("torch.", "ember.")
+    finally:
+        torch.set_printoptions(profile="default", sci_mode=None)
+        ember.set_printoptions(profile="default", sci_mode=None)

@@ -10,6 +10,7 @@ from .flatten import Flatten, Unflatten  # noqa: F401
 from .fold import Fold, Unfold  # noqa: F401
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d  # noqa: F401
 from .linear import Bilinear, Identity, Linear  # noqa: F401
+from .lazy import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .loss_likelihood import CTCLoss, GaussianNLLLoss, PoissonNLLLoss  # noqa: F401
 from .loss_margin import *  # noqa: F401,F403
@@ -23,7 +24,7 @@ from .pixelshuffle import PixelShuffle, PixelUnshuffle  # noqa: F401
 from .pooling import *  # noqa: F401,F403
 from .prelu import PReLU  # noqa: F401
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401
-from .sparse import Embedding  # noqa: F401
+from .sparse import Embedding, EmbeddingBag  # noqa: F401
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: F401
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,  # noqa: F401
                           TransformerEncoderLayer)

@@ -60,34 +60,78 @@ class Module:
         d["_modules"] = {}
         d["_forward_hooks"] = {}
         d["_forward_pre_hooks"] = {}
+        d["_backward_hooks"] = {}
+        d["_backward_pre_hooks"] = {}
+        d["_hooks_with_kwargs"] = set()         # keys of forward (pre-)hooks that take the call's kwargs
+        d["_hooks_always_called"] = set()       # keys of forward hooks run even when forward raises
 
     def forward(self, *input):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        if self._forward_pre_hooks or self._forward_hooks:
+        if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks:
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
     def _call_with_hooks(self, args, kwargs):
-        for hook in list(self._forward_pre_hooks.values()):
-            r = hook(self, args)
-            if r is not None:
-                args = r if isinstance(r, tuple) else (r,)
-        out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            r = hook(self, args, out)
+        with_kwargs = self._hooks_with_kwargs
+        for key, hook in list(self._forward_pre_hooks.items()):
+            if key in with_kwargs:
+                r = hook(self, args, kwargs)
+                if r is not None:
+                    if not (isinstance(r, tuple) and len(r) == 2):
+                        raise RuntimeError(f"forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
+                                           f"but got {r}.")
+                    args, kwargs = r
+            else:
+                r = hook(self, args)
+                if r is not None:
+                    args = r if isinstance(r, tuple) else (r,)
+        bw = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            from ._backward_hooks import BackwardHook
+            bw = BackwardHook(self)
+            args = bw.setup_input_hook(args)
+        try:
+            out = self.forward(*args, **kwargs)
+        except Exception:
+            for key, hook in list(self._forward_hooks.items()):
+                if key in self._hooks_always_called:
+                    hook(self, args, kwargs, None) if key in with_kwargs else hook(self, args, None)
+            raise
+        for key, hook in list(self._forward_hooks.items()):
+            r = hook(self, args, kwargs, out) if key in with_kwargs else hook(self, args, out)
             if r is not None:
                 out = r
-        return out
+        return bw.setup_output_hook(out) if bw is not None else out
 
-    def register_forward_pre_hook(self, hook):
-        """``hook(module, args)`` before ``forward``; a returned value replaces the positional args."""
-        return _add_hook(self._forward_pre_hooks, hook)
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """``hook(module, args)`` before ``forward``; a returned value replaces the positional args. With
+        ``with_kwargs``: ``hook(module, args, kwargs)``, returning None or ``(args, kwargs)``."""
+        handle = _add_hook(self._forward_pre_hooks, hook, prepend)
+        if with_kwargs:
+            self._hooks_with_kwargs.add(handle._key)
+        return handle
 
-    def register_forward_hook(self, hook):
-        """``hook(module, args, output)`` after ``forward``; a returned value replaces the output."""
-        return _add_hook(self._forward_hooks, hook)
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        """``hook(module, args, output)`` after ``forward``; a returned value replaces the output. With
+        ``with_kwargs``: ``hook(module, args, kwargs, output)``; ``always_call`` runs it when forward raises too."""
+        handle = _add_hook(self._forward_hooks, hook, prepend)
+        if with_kwargs:
+            self._hooks_with_kwargs.add(handle._key)
+        if always_call:
+            self._hooks_always_called.add(handle._key)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output)`` when the gradients w.r.t. the outputs are known; a returned tuple replaces
+        them."""
+        return _add_hook(self._backward_pre_hooks, hook, prepend)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """``hook(module, grad_input, grad_output)`` once the gradients w.r.t. the module's tensor inputs are known
+        (None for inputs that need none); a returned tuple replaces ``grad_input``."""
+        return _add_hook(self._backward_hooks, hook, prepend)
 
     # ---- registration ------------------------------------------------------------------------------------
     def register_parameter(self, name, param):
@@ -162,8 +206,9 @@ class Module:
                 return
             if table is not None and name in table:
                 if value is not None:
-                    raise TypeError(f"cannot assign '{type(value).__name__}' as {kind} '{name}' (ember.nn."
-                                    f"{cls.__name__} or None expected)")
+                    what = value.type() if isinstance(value, Tensor) else type(value).__name__   # PyTorch's naming
+                    raise TypeError(f"cannot assign '{what}' as {kind} '{name}' (ember.nn.{cls.__name__} or None "
+                                    f"expected)")
                 table[name] = None
                 return
         buffers = d.get("_buffers")
@@ -200,6 +245,10 @@ class Module:
         self.__dict__.update(state)
         self.__dict__.setdefault("_forward_hooks", {})
         self.__dict__.setdefault("_forward_pre_hooks", {})
+        self.__dict__.setdefault("_backward_hooks", {})
+        self.__dict__.setdefault("_backward_pre_hooks", {})
+        self.__dict__.setdefault("_hooks_with_kwargs", set())
+        self.__dict__.setdefault("_hooks_always_called", set())
 
     # ---- iteration ---------------------------------------------------------------------------------------
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
@@ -443,9 +492,14 @@ class Module:
         return main + ")"
 
 
-def _add_hook(table, hook):
+def _add_hook(table, hook, prepend=False):
     if not callable(hook):
         raise TypeError(f"hook must be callable, got {type(hook).__name__}")
     handle = RemovableHandle(table)
     table[handle._key] = hook
+    if prepend:                         # run first: move the new entry to the front, keeping the dict itself
+        rest = [(k, v) for k, v in table.items() if k != handle._key]
+        table.clear()
+        table[handle._key] = hook
+        table.update(rest)
     return handle

@@ -362,3 +362,28 @@ def test_backward_hook_synchronize_brackets_each_timed_node():
     log.clear()
     (ember.ones(2, requires_grad=True) * 3).sum().backward()     # hook removed: the sync goes with it
     assert log == []
+
+
+@pytest.mark.filterwarnings("ignore:Anomaly Detection has been enabled", "ignore:Error detected in",
+                            "ignore::RuntimeWarning")
+def test_anomaly_detection_names_the_op_that_made_nan():
+    for m in (ember, torch):
+        x = m.tensor([0.0, 1.0], requires_grad=True)
+        with m.autograd.detect_anomaly():
+            assert m.is_anomaly_enabled()
+            with pytest.raises(RuntimeError, match=r"Function 'DivBackward0' returned nan values in its 1th output."):
+                (x / x).sum().backward()
+        assert not m.is_anomaly_enabled()
+        (x / x).sum().backward()                    # off: NaN flows into .grad silently, as in PyTorch
+        assert np.isnan(x.grad.detach().numpy()[0])
+    ember.autograd.set_detect_anomaly(True)
+    try:
+        y = ember.tensor([4.0], requires_grad=True)
+        y.sqrt().sum().backward()                   # finite gradients pass
+        with pytest.raises(RuntimeError, match="SqrtBackward0"):
+            ember.tensor([-1.0], requires_grad=True).sqrt().sum().backward()
+    finally:
+        ember.autograd.set_detect_anomaly(False)
+    with ember.autograd.set_detect_anomaly(True):
+        assert ember.is_anomaly_enabled()
+    assert not ember.is_anomaly_enabled()

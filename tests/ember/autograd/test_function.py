@@ -191,3 +191,46 @@ def test_save_for_backward_rejects_non_tensors():
 def test_instantiating_a_function_is_an_error():
     with pytest.raises(RuntimeError, match="static forward"):
         Exp()
+
+
+class LinearFunction(Function):
+    """PyTorch 2's style from "Extending PyTorch": ``forward`` without ``ctx``, state saved in ``setup_context``."""
+
+    @staticmethod
+    def forward(input, weight, bias):
+        output = input.mm(weight.t())
+        if bias is not None:
+            output += bias.unsqueeze(0).expand_as(output)
+        return output
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, weight, bias = inputs
+        ctx.save_for_backward(input, weight, bias)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, weight, bias = ctx.saved_tensors
+        grad_input = grad_weight = grad_bias = None
+        if ctx.needs_input_grad[0]:
+            grad_input = grad_output.mm(weight)
+        if ctx.needs_input_grad[1]:
+            grad_weight = grad_output.t().mm(input)
+        if bias is not None and ctx.needs_input_grad[2]:
+            grad_bias = grad_output.sum(0)
+        return grad_input, grad_weight, grad_bias
+
+
+def test_setup_context_style_function():
+    x = ember.randn(3, 4, dtype=ember.float64, requires_grad=True)
+    w = ember.randn(2, 4, dtype=ember.float64, requires_grad=True)
+    b = ember.randn(2, dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(LinearFunction.apply, (x, w, b))
+    y = LinearFunction.apply(x, w, b)
+    assert y.grad_fn.name() == "LinearFunctionBackward"
+    np.testing.assert_allclose(y.detach().numpy(), (x @ w.T + b).detach().numpy())
+    with ember.no_grad():
+        assert LinearFunction.apply(x, w, None).grad_fn is None
+    frozen = LinearFunction.apply(x.detach(), w, None)
+    frozen.sum().backward()
+    assert w.grad is not None and x.grad is None

@@ -53,6 +53,7 @@ def test_to_cuda_cpu_round_trip_keeps_values_and_gradients(gpu):
     assert d.dtype is ember.float64 and d.device.type == "cuda"
 
 
+@pytest.mark.filterwarnings("ignore:To copy construct from a tensor")     # copying is the point here
 def test_tensor_copies_stay_on_their_device_unless_told(gpu):
     need_gpus(2)
     x = ember.arange(4.0, device="cuda:1")

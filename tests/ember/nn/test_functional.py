@@ -62,7 +62,7 @@ def test_inplace_activation_on_leaf_requiring_grad_is_refused():
 
 
 def test_linear_names_a_non_tensor_argument():
-    with pytest.raises(TypeError, match="argument 'input' must be Tensor, not NoneType"):
+    with pytest.raises(TypeError, match=r"argument 'input' \(position 1\) must be Tensor, not NoneType"):
         ember.nn.Linear(2, 2)(None)
-    with pytest.raises(TypeError, match="argument 'weight' must be Tensor, not list"):
+    with pytest.raises(TypeError, match=r"argument 'weight' \(position 2\) must be Tensor, not list"):
         F.linear(ember.ones(2), [[1.0, 2.0]])

@@ -41,7 +41,7 @@ def test_assignment_routes_parameters_buffers_and_modules():
     assert isinstance(blk.fc, nn.Linear) and blk.counter.shape == (1,)
     blk.plain = 3
     assert blk.plain == 3 and "plain" not in blk._parameters
-    with pytest.raises(TypeError, match="cannot assign 'Tensor' as parameter 'scale'"):
+    with pytest.raises(TypeError, match="cannot assign 'ember.FloatTensor' as parameter 'scale'"):
         blk.scale = ember.ones(4)
     blk.scale = None
     assert blk.scale is None and "scale" in blk._parameters

@@ -71,3 +71,63 @@ def test_ctc_errors_are_clear():
         nn_ops.ctc_loss(lp, ember.tensor([1, 2, 3, 1]), [5, 5], [2, 1])
     with pytest.raises(RuntimeError, match="expected input_lengths to have 2 entries"):
         nn_ops.ctc_loss(lp, ember.tensor([[1, 2], [1, 2]]), [5], [2, 2])
+
+
+def _random_batch(rng, t_max=12, n=6, c=5, s_max=4, blank=0):
+    """Log-probabilities and targets of varied lengths: short inputs (some too short for their targets, an infinite
+    loss), repeated labels, an empty target, and padding that holds labels which must be ignored."""
+    lp = np.log(rng.dirichlet(np.ones(c), size=(t_max, n)))
+    labels = [k for k in range(c) if k != blank]
+    tlen = rng.integers(0, s_max + 1, n)
+    tlen[:4] = s_max, 0, s_max, 3
+    targets = rng.choice(labels, size=(n, s_max))
+    targets[2, :2] = targets[2, 1]                               # a repeat: it needs a blank between
+    ilen = rng.integers(1, t_max + 1, n)
+    ilen[0], ilen[3] = t_max, 2                                  # the longest, and one too short for its 3 labels
+    return lp, targets, ilen, tlen
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("zero_infinity", [False, True])
+@pytest.mark.parametrize("blank", [0, 2, 4])
+@pytest.mark.parametrize("layout", ["padded", "concatenated"])
+def test_ctc_random_batches_match_pytorch(device, reduction, zero_infinity, blank, layout):
+    rng = np.random.default_rng(blank * 7 + len(reduction) + zero_infinity)
+    lp, targets, ilen, tlen = _random_batch(rng, blank=blank)
+    if layout == "concatenated":
+        targets = np.concatenate([row[:k] for row, k in zip(targets, tlen)])
+    kw = dict(blank=blank, reduction=reduction, zero_infinity=zero_infinity)
+    t = torch.tensor(lp, requires_grad=True)
+    want = torch.nn.functional.ctc_loss(t, torch.tensor(targets), torch.tensor(ilen), torch.tensor(tlen), **kw)
+    seed = np.random.default_rng(1).standard_normal(want.shape)
+    want.backward(torch.tensor(seed))
+    with on_device(device) as dev:
+        e = ember.tensor(lp, device=dev, requires_grad=True)
+        got = nn_ops.ctc_loss(e, ember.tensor(targets), ember.tensor(ilen), ember.tensor(tlen), **kw)
+        got.backward(ember.tensor(seed, device=dev))
+        np.testing.assert_allclose(got.detach().cpu().numpy(), want.detach().numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(e.grad.cpu().numpy(), t.grad.numpy(), rtol=1e-9, atol=1e-12)
+    if not zero_infinity and reduction == "none":
+        assert np.isinf(want.detach().numpy()).any()             # the case exercises an impossible alignment
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_ctc_float32_at_a_realistic_size(device):
+    # T=50, N=16, C=20, S=10 (the benchmark's size): float32 values and gradients as PyTorch's
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((50, 16, 20)).astype(np.float32)
+    ilen, tlen = rng.integers(40, 51, 16), rng.integers(5, 11, 16)
+    targets = rng.integers(1, 20, (16, 10))
+    t = torch.tensor(x, requires_grad=True)
+    torch.nn.functional.ctc_loss(t.log_softmax(-1), torch.tensor(targets), torch.tensor(ilen),
+                                 torch.tensor(tlen)).backward()
+    with on_device(device) as dev:
+        e = ember.tensor(x, device=dev, requires_grad=True)
+        loss = nn_ops.ctc_loss(e.log_softmax(-1), ember.tensor(targets), ember.tensor(ilen), ember.tensor(tlen))
+        loss.backward()
+        want = torch.nn.functional.ctc_loss(torch.tensor(x).log_softmax(-1), torch.tensor(targets),
+                                            torch.tensor(ilen), torch.tensor(tlen))
+        assert loss.dtype == ember.float32
+        np.testing.assert_allclose(loss.item(), want.item(), rtol=1e-5)
+        np.testing.assert_allclose(e.grad.cpu().numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-6)

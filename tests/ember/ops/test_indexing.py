@@ -33,6 +33,9 @@ SPECS = [
     Op("getitem_ellipsis", lambda m, x: x[..., 0], [(2, 3, 4)]),
     Op("getitem_int_tensor", lambda m, x: x[m.tensor([0, 2, 0, 1])], [(3, 4)]),
     Op("getitem_int_list", lambda m, x: x[[2, 2, 1]], [(3, 4)]),
+    # the nn tutorial's negative log-likelihood: input[range(n), target]
+    Op("getitem_range", lambda m, x: x[range(3), m.tensor([3, 0, 1])], [(3, 4)]),
+    Op("getitem_range_rows", lambda m, x: x[range(0, 3, 2)], [(3, 4)]),
     Op("getitem_two_arrays", lambda m, x: x[m.tensor([0, 1, 1]), m.tensor([3, 0, 0])], [(3, 4)]),
     Op("getitem_mixed", lambda m, x: x[1:, m.tensor([0, 0, 3])], [(3, 4)]),
     Op("getitem_2d_index", lambda m, x: x[m.tensor([[0, 1], [1, 1]])], [(3, 4)]),
@@ -64,3 +67,23 @@ SPECS = [
 ]
 
 test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+
+
+def test_mask_of_the_wrong_shape_gets_pytorchs_message():
+    import pytest
+    import torch
+
+    import ember
+    for expr in ["x[m.tensor([True, False])]", "x[:, m.tensor([True, False, True])]", "x[..., m.tensor([True])]",
+                 "x[m.tensor([[True, False]])]", "x[5]", "x[0, 9]"]:
+        messages = []
+        for m in (ember, torch):
+            x = m.ones(3, 4)
+            with pytest.raises(IndexError) as info:
+                eval(expr)
+            messages.append(str(info.value))
+        assert messages[0] == messages[1], expr
+    x = ember.ones(3, 4)
+    with pytest.raises(IndexError, match=r"The shape of the mask \[2\] at index 0 does not match the shape of the "
+                                         r"indexed tensor \[3, 4\] at index 0"):
+        x[ember.tensor([True, False])] = 0.0

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import ember
+from tests.ember.harness import DEVICES, on_device
 from tests.ember.optim.parity import TOL, compare_training, make_params
 
 CASES = {
@@ -20,10 +21,13 @@ CASES = {
     "RAdam": [dict(lr=0.01), dict(lr=0.01, betas=(0.8, 0.9), eps=1e-6), dict(lr=0.01, weight_decay=0.1),
               dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True),
               dict(lr=0.01, maximize=True, weight_decay=0.05)],
+    "Adadelta": [dict(), dict(lr=0.5, rho=0.8, eps=1e-4), dict(lr=1.0, weight_decay=0.1),
+                 dict(lr=1.0, maximize=True, weight_decay=0.05)],
 }
 PARAMS = [(name, kw) for name, cases in CASES.items() for kw in cases]
 STATE_KEYS = {"Adagrad": ["step", "sum"], "Adamax": ["step", "exp_avg", "exp_inf"],
-              "NAdam": ["step", "mu_product", "exp_avg", "exp_avg_sq"], "RAdam": ["step", "exp_avg", "exp_avg_sq"]}
+              "NAdam": ["step", "mu_product", "exp_avg", "exp_avg_sq"], "RAdam": ["step", "exp_avg", "exp_avg_sq"],
+              "Adadelta": ["step", "square_avg", "acc_delta"]}
 
 
 def _id(case):
@@ -68,7 +72,8 @@ def _torch_state(state_dict):
 
 @pytest.mark.parametrize("name,kw", [("Adagrad", dict(lr=0.1, lr_decay=0.1, initial_accumulator_value=0.2)),
                                      ("Adamax", dict(lr=0.01)), ("NAdam", dict(lr=0.01, weight_decay=0.1)),
-                                     ("RAdam", dict(lr=0.01, decoupled_weight_decay=True, weight_decay=0.1))])
+                                     ("RAdam", dict(lr=0.01, decoupled_weight_decay=True, weight_decay=0.1)),
+                                     ("Adadelta", dict(rho=0.8, weight_decay=0.1))])
 def test_state_dict_round_trip_resumes_like_pytorch(name, kw):
     """Five steps, save, load into fresh optimisers on both sides, five more steps: still equal."""
     eo, to, _, _ = compare_training(getattr(ember.optim, name), getattr(torch.optim, name), kw, steps=5)
@@ -149,3 +154,19 @@ def test_steps_on_the_fake_gpu_match_the_cpu(name):
         assert all(v.device.type == ("cpu" if k in ("step", "mu_product") else "cuda") for k, v in state.items())
         for c, g in zip(cpu, gpu):
             np.testing.assert_allclose(g.detach().cpu().numpy(), c.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_adadelta_on_every_device_matches_the_cpu(device):
+    """The MNIST example's optimiser, on the GPU (or the fake GPU backend) as on the CPU."""
+    def run(dev):
+        p = ember.nn.Parameter(ember.tensor([[1.0, -2.0], [0.5, 3.0]], device=dev))
+        opt = ember.optim.Adadelta([p], lr=1.0, weight_decay=0.01)
+        for _ in range(5):
+            opt.zero_grad()
+            (p ** 3).sum().backward()
+            opt.step()
+        return p.detach().cpu().numpy()
+    with on_device(device) as dev:
+        got = run(dev)
+    np.testing.assert_allclose(got, run("cpu"), rtol=1e-6)

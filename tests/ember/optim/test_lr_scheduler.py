@@ -25,7 +25,8 @@ CASES = [("StepLR", dict(step_size=3, gamma=0.5)), ("MultiStepLR", dict(mileston
          ("ExponentialLR", dict(gamma=0.9)), ("CosineAnnealingLR", dict(T_max=7, eta_min=0.001)),
          ("LambdaLR", dict(lr_lambda=_lambda)), ("ConstantLR", dict(factor=0.4, total_iters=6)),
          ("LinearLR", dict(start_factor=0.2, end_factor=0.9, total_iters=8)),
-         ("PolynomialLR", dict(total_iters=12, power=2.0))]
+         ("PolynomialLR", dict(total_iters=12, power=2.0)), ("MultiplicativeLR", dict(lr_lambda=lambda e: 0.9)),
+         ("MultiplicativeLR", dict(lr_lambda=_lambda))]
 
 
 @pytest.mark.parametrize("name,kw", CASES, ids=[c[0] for c in CASES])
@@ -124,3 +125,17 @@ def test_step_with_an_epoch_uses_pytorchs_closed_form(name, kw):
             es.step(epoch)
             ts.step(epoch)
             assert es.get_last_lr() == pytest.approx(ts.get_last_lr(), rel=1e-12), epoch
+
+
+def test_old_base_class_name_still_subclasses():
+    class Warmup(S._LRScheduler):
+        def get_lr(self):
+            return [base * min(1.0, (self.last_epoch + 1) / 3) for base in self.base_lrs]
+    eo, _ = _opts()
+    s = Warmup(eo)
+    lrs = []
+    for _ in range(4):
+        lrs.append(round(s.get_last_lr()[0], 6))
+        eo.step()
+        s.step()
+    assert lrs == [0.033333, 0.066667, 0.1, 0.1] and S._LRScheduler is S.LRScheduler

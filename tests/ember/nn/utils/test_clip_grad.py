@@ -48,3 +48,17 @@ def test_clip_grad_value_matches_pytorch():
     torch.nn.utils.clip_grad_value_(tp, 1.5)
     for e, t in zip(ep, tp):
         np.testing.assert_array_equal(e.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, math.inf])
+def test_get_total_norm_and_clip_grads_with_norm_match_pytorch(norm_type):
+    from ember.nn.utils import clip_grads_with_norm_, get_total_norm
+    ep, tp = _params(ember, GRADS), _params(torch, GRADS)
+    en = get_total_norm([p.grad for p in ep], norm_type)
+    tn = torch.nn.utils.get_total_norm([p.grad for p in tp], norm_type)
+    assert en.item() == pytest.approx(tn.item(), rel=1e-5) and en.dtype == ember.float32
+    clip_grads_with_norm_(ep, 1.0, en)
+    torch.nn.utils.clip_grads_with_norm_(tp, 1.0, tn)
+    for e, t in zip(ep, tp):
+        np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-5)
+    assert get_total_norm([]).item() == 0.0

@@ -39,6 +39,8 @@ def _same(e, t):
     lambda lib: [(lib.zeros(2), 1), (lib.ones(2), 0)],
     lambda lib: [[1, 2.0], [3, 4.0]],
     lambda lib: [Point(1, 2.0), Point(3, 4.0)],
+    lambda lib: [("a", 1.5), ("b", 2.5)],           # strings inside samples stay a tuple
+    lambda lib: [Point("a", 1), Point("b", 2)],
 ])
 def test_default_collate_matches_pytorch(make):
     _same(default_collate(make(ember)), torch.utils.data.default_collate(make(torch)))

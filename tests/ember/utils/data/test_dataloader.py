@@ -103,3 +103,27 @@ def test_option_errors(kw, msg):
 
 def test_num_workers_is_accepted_and_loads_in_process():
     assert _labels(DataLoader(TensorDataset(X, Y), batch_size=5, num_workers=2)) == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+
+
+def test_weighted_random_sampler_draws_by_weight():
+    from ember.utils.data import WeightedRandomSampler
+    ws = WeightedRandomSampler([0.0, 1.0, 3.0], 400, generator=ember.Generator().manual_seed(0))
+    draws = list(ws)
+    assert len(ws) == len(draws) == 400 and all(isinstance(i, int) for i in draws)
+    counts = np.bincount(draws, minlength=3)
+    assert counts[0] == 0 and 2.2 < counts[2] / counts[1] < 4.0
+    once = list(WeightedRandomSampler(ember.tensor([1.0, 1.0, 1.0]), 3, replacement=False,
+                                      generator=ember.Generator().manual_seed(1)))
+    assert sorted(once) == [0, 1, 2]
+    dl = DataLoader(TensorDataset(X, Y), batch_size=4, sampler=WeightedRandomSampler([1.0] * 10, 8))
+    assert [len(b) for b in _labels(dl)] == [4, 4]
+    with pytest.raises(ValueError, match="num_samples should be a positive integer"):
+        WeightedRandomSampler([1.0], 0)
+
+
+def test_get_worker_info_is_none_in_the_loading_process():
+    from ember.utils.data import get_worker_info
+    assert get_worker_info() is None
+    # PyTorch 2.6's in_order: batches from one loading process come in order either way
+    assert _labels(DataLoader(TensorDataset(X, Y), batch_size=5, num_workers=2, in_order=False)) == \
+        [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
