@@ -99,6 +99,6 @@ def _fresh_rate_limit_counters(redis_url):
     from django.conf import settings
 
     client = redis.Redis.from_url(redis_url)
-    for pattern in ("login-fail", "anon:"):
+    for pattern in ("login-fail", "anon:", "markdown-chars"):
         for key in client.scan_iter(f"{settings.REDIS_KEY_PREFIX}:*{pattern}*"):
             client.delete(key)

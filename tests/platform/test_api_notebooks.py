@@ -268,3 +268,19 @@ def test_patch_accepts_what_the_editor_sends(alice_api, notebook):
     assert cells[0]["metadata"] == {"tags": ["x"]}
     back = alice_api.patch(url(notebook), {"version": 2, "cells": [{"id": "code-1", "cell_type": "code", "source": "code again"}]})
     assert back.json()["cells"][0]["outputs"] == []  # the cleared outputs do not come back
+
+
+def test_markdown_characters_rendered_a_minute_are_budgeted(anon_api, alice_api, monkeypatch):
+    """A run of "[" costs ~11 us of web CPU per character: a budget of characters, not only of requests."""
+    from campfire.accounts import ratelimit
+
+    monkeypatch.setattr(ratelimit, "ANON_MARKDOWN_CHARS", 250_000)
+    monkeypatch.setattr(ratelimit, "USER_MARKDOWN_CHARS", 400_000)
+    big = {"source": "word " * 20_000}   # 100,000 characters
+    anon = [anon_api.post("/api/markdown", big, REMOTE_ADDR="192.0.2.91").status_code for _ in range(3)]
+    assert anon == [200, 200, 429]
+    refused = anon_api.post("/api/markdown", {"source": "*x*"}, REMOTE_ADDR="192.0.2.91")
+    assert refused.status_code == 429 and "too much markdown" in refused.json()["detail"]
+    assert anon_api.post("/api/markdown", big, REMOTE_ADDR="192.0.2.92").status_code == 200   # another IP
+    signed_in = [alice_api.post("/api/markdown", big).status_code for _ in range(5)]
+    assert signed_in == [200, 200, 200, 200, 429]

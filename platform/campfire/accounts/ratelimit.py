@@ -31,16 +31,16 @@ def login_blocked(*, username: str, ip: str) -> bool:
     return cache.get(pair_key, 0) >= limit or cache.get(ip_key, 0) >= limit * PER_IP_FACTOR
 
 
-def _count(key: str, window: int) -> int:
-    """Increment a counter that expires `window` seconds after its first hit."""
+def _count(key: str, window: int, amount: int = 1) -> int:
+    """Add `amount` to a counter that expires `window` seconds after its first hit; the new total."""
     # add() sets the window once; incr() keeps its expiry.
-    if cache.add(key, 1, timeout=window):
-        return 1
+    if cache.add(key, amount, timeout=window):
+        return amount
     try:
-        return cache.incr(key)
+        return cache.incr(key, amount)
     except ValueError:  # expired between add() and incr()
-        cache.add(key, 1, timeout=window)
-        return 1
+        cache.add(key, amount, timeout=window)
+        return amount
 
 
 def login_failed(*, username: str, ip: str) -> None:
@@ -55,3 +55,16 @@ def anonymous_allowed(*, action: str, ip: str) -> bool:
 
 def login_succeeded(*, username: str, ip: str) -> None:
     cache.delete(_keys(username, ip)[0])
+
+
+# Markdown rendering costs up to ~11 us of web-process CPU per character of hostile source (e.g. a million
+# "["), so besides counting requests, the characters rendered are budgeted per minute.
+ANON_MARKDOWN_CHARS = 500_000      # per IP: a few seconds of CPU a minute at worst
+USER_MARKDOWN_CHARS = 2_000_000    # per user: ~400 typical markdown cells re-rendered a minute
+
+
+def markdown_allowed(*, user, ip: str, chars: int) -> bool:
+    """Spend `chars` of the minute's markdown budget (the user's, or the IP's when anonymous)."""
+    if user.is_authenticated:
+        return _count(f"markdown-chars:user:{user.pk}", 60, max(chars, 1)) <= USER_MARKDOWN_CHARS
+    return _count(f"markdown-chars:ip:{ip}", 60, max(chars, 1)) <= ANON_MARKDOWN_CHARS

@@ -107,8 +107,12 @@ def fork_notebook(request, notebook_id: UUID):
 def markdown(request, payload: MarkdownIn):
     """Markdown (GFM tables, strikethrough, $math$) rendered to sanitised HTML.
 
-    Open to anonymous readers of shared notebooks (their markdown outputs), rate-limited per IP.
+    Open to anonymous readers of shared notebooks (their markdown outputs), rate-limited per IP; the
+    characters rendered a minute are budgeted too (per user, or per IP when anonymous).
     """
-    if not request.auth.is_authenticated and not ratelimit.anonymous_allowed(action="markdown", ip=ratelimit.client_ip(request)):
+    ip = ratelimit.client_ip(request)
+    if not request.auth.is_authenticated and not ratelimit.anonymous_allowed(action="markdown", ip=ip):
         return Status(429, {"detail": "too many requests; sign in or wait a minute"})
+    if not ratelimit.markdown_allowed(user=request.auth, ip=ip, chars=len(payload.source)):
+        return Status(429, {"detail": "too much markdown rendered in the last minute; wait a minute"})
     return {"html": render_markdown(payload.source, payload.attachments)}

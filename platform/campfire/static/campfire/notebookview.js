@@ -3,23 +3,7 @@
 // go to the executor that live execution registers; without one, nothing pretends to run).
 
 import { CellView } from "./cellview.js";
-
-// localStorage may be unavailable (privacy modes, sandboxing): settings then last for the page.
-function readSetting(key) {
-  try {
-    return window.localStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
-
-function writeSetting(key, value) {
-  try {
-    window.localStorage.setItem(key, value);
-  } catch {
-    /* not persisted */
-  }
-}
+import { readSetting, writeSetting } from "./settings.js";
 
 export class NotebookView {
   /**

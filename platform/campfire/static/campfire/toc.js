@@ -4,29 +4,14 @@
 // header; while the reader scrolls, the entry of the section on screen is marked (aria-current).
 // Heading text is user content: it reaches the DOM through textContent only, never as HTML.
 
+import { readSetting, writeSetting } from "./settings.js";
+
 const SETTING = "campfire.contents"; // "open" / "closed", remembered for wide windows
 const NARROW = "(max-width: 1099px)"; // the panel starts closed here, and toggling is not remembered
 const STACKED = "(max-width: 799px)"; // editor.css puts the panel above the cells here
 const HEADINGS = "h1, h2, h3, h4, h5, h6";
 const GAP = 12; // px between the sticky header and a heading scrolled to
 const CELL_GAP = 24; // px above a cell scrolled to: its toolbar stands out above its top edge
-
-// localStorage may be unavailable (privacy modes, sandboxing): settings then last for the page.
-function readSetting(key) {
-  try {
-    return window.localStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
-
-function writeSetting(key, value) {
-  try {
-    window.localStorage.setItem(key, value);
-  } catch {
-    /* not persisted */
-  }
-}
 
 // ---- headings from markdown source (cells not rendered right now) ----
 
