@@ -78,12 +78,15 @@ __version__ = version.__version__
 
 
 def is_tensor(obj):
+    """True if ``obj`` is an ember Tensor (or a subclass such as ``nn.Parameter``)."""
     return isinstance(obj, Tensor)
 
 
 def numel(input):
+    """The number of elements of ``input``: ``ember.numel(ember.zeros(2, 3))`` is 6."""
     return input.numel()
 
 
 def is_floating_point(input):
+    """True if ``input``'s dtype is a floating-point type (float16, float32, float64)."""
     return input.is_floating_point()

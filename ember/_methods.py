@@ -31,6 +31,7 @@ def _comparison(fn):
 
 
 def _where(self, condition, other):
+    """``self`` where ``condition`` is True, else ``other``: ``x.where(x > 0, 0.0)``."""
     return ew.where(condition, self, other)
 
 
@@ -60,9 +61,11 @@ _ALIASES = {
     "greater": compare.gt, "greater_equal": compare.ge, "less": compare.lt, "less_equal": compare.le,
     "not_equal": compare.ne,
     "multiply": ew.mul, "subtract": ew.sub, "divide": ew.div, "absolute": unary.abs, "arctan": unary.atan,
-    "arcsin": unary.asin, "arccos": unary.acos, "clamp_min": lambda s, m: ew.clamp(s, min=m),
-    "clamp_max": lambda s, m: ew.clamp(s, max=m), "where": _where, "concat": combine.cat,
+    "arcsin": unary.asin, "arccos": unary.acos, "clamp_min": lambda self, min: ew.clamp(self, min=min),
+    "clamp_max": lambda self, max: ew.clamp(self, max=max), "where": _where, "concat": combine.cat,
 }
+_ALIASES["clamp_min"].__doc__ = "``self`` clamped below at ``min``: ``self.clamp(min=min)``."
+_ALIASES["clamp_max"].__doc__ = "``self`` clamped above at ``max``: ``self.clamp(max=max)``."
 
 _PROPERTIES = {"T": shape.T, "mT": shape.mT}
 

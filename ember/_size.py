@@ -5,6 +5,8 @@ __all__ = ["Size"]
 
 
 class Size(tuple):
+    """The shape of a tensor, a tuple subclass (PyTorch's ``torch.Size``): ``ember.zeros(2, 3).shape``
+    is ``ember.Size([2, 3])``; ``.numel()`` gives the product."""
     __slots__ = ()
 
     def numel(self):

@@ -22,6 +22,10 @@ _DT = _dt._BY_NP
 
 
 class Tensor:
+    """A multi-dimensional array of one dtype on one device, with autograd (PyTorch's ``torch.Tensor``).
+
+    Make one with ``ember.tensor(data)``, ``ember.zeros(2, 3)``, ``ember.randn(4, requires_grad=True)``...;
+    ``x.shape``, ``x.dtype``, ``x.device``, ``x.grad`` and ``x.backward()`` work as in PyTorch."""
     __slots__ = ("_array", "_device", "_requires_grad", "grad_fn", "_grad", "_output_nr", "_vc",
                  "_base", "_hooks", "_retains_grad", "__weakref__")
     _kind = 2                    # edge kind for the engine: a leaf
@@ -50,6 +54,7 @@ class Tensor:
         return Size(self._array.shape)
 
     def size(self, dim=None):
+        """The shape as an ``ember.Size``, or the size of dimension ``dim``: ``x.size(0)``."""
         if dim is None:
             return Size(self._array.shape)
         return self._array.shape[_norm_dim(dim, self._array.ndim)]
@@ -59,16 +64,19 @@ class Tensor:
         return self._array.ndim
 
     def dim(self):
+        """The number of dimensions: ``ember.zeros(2, 3).dim()`` is 2."""
         return self._array.ndim
 
     ndimension = dim
 
     def numel(self):
+        """The number of elements: ``ember.zeros(2, 3).numel()`` is 6."""
         return self._array.size
 
     nelement = numel
 
     def element_size(self):
+        """The size of one element in bytes (4 for float32)."""
         return self._array.itemsize
 
     @property
@@ -92,12 +100,15 @@ class Tensor:
         return self._device.type == "cuda"
 
     def is_floating_point(self):
+        """True if the dtype is a floating-point type (float16, float32, float64)."""
         return self._array.dtype.kind == "f"
 
     def is_contiguous(self, memory_format=None):
+        """True if the elements are stored contiguously in row-major order (``memory_format`` is ignored)."""
         return self._array.flags.c_contiguous
 
     def data_ptr(self):
+        """The address of the first element in memory (an int; useful to check whether two tensors share memory)."""
         a = self._array
         if a.__class__ is np.ndarray:
             return a.__array_interface__["data"][0]
@@ -110,6 +121,8 @@ class Tensor:
         return (self.data_ptr() - root.data_ptr()) // self._array.itemsize
 
     def stride(self, dim=None):
+        """The strides in elements (not bytes), or the stride of dimension ``dim``: ``ember.zeros(2, 3).stride()``
+        is ``(3, 1)``."""
         st = tuple(s // self._array.itemsize for s in self._array.strides)
         return st if dim is None else st[_norm_dim(dim, self._array.ndim)]
 
@@ -134,6 +147,9 @@ class Tensor:
         self.requires_grad_(flag)
 
     def requires_grad_(self, requires_grad=True):
+        """Set whether autograd records operations on this tensor (in place); returns ``self``.
+
+            w = ember.zeros(3).requires_grad_()"""
         requires_grad = bool(requires_grad)
         if self.grad_fn is not None:
             if not requires_grad:
@@ -213,12 +229,14 @@ class Tensor:
         return arr.copy() if copy else arr
 
     def item(self):
+        """The value of a one-element tensor as a Python number: ``ember.tensor([2.5]).item()`` is 2.5."""
         arr = self._array
         if arr.size != 1:
             raise RuntimeError(f"a Tensor with {arr.size} elements cannot be converted to Scalar")
         return arr.reshape(()).item() if arr.ndim else arr.item()
 
     def tolist(self):
+        """The values as (nested) Python lists of numbers: ``ember.tensor([[1, 2]]).tolist()`` is ``[[1, 2]]``."""
         return self._array.tolist()
 
     def __len__(self):
@@ -272,6 +290,7 @@ class Tensor:
         return make_view(self._array, self, detach=True)
 
     def detach_(self):
+        """Detach this tensor from the graph in place: it becomes a leaf that does not require grad."""
         if self._base is not None and self._base._requires_grad:
             raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self.grad_fn = None

@@ -16,6 +16,8 @@ newaxis = None
 
 
 class memory_format:
+    """A memory layout tag (``ember.contiguous_format``, ``ember.channels_last``...). ember's arrays are always
+    row-major, so a format passed to ``to``/``contiguous``/``clone`` is accepted and changes nothing."""
     __slots__ = ("_name",)
 
     def __init__(self, name):

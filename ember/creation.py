@@ -193,6 +193,7 @@ def from_numpy(ndarray):
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    """A 0-d tensor holding the number ``s`` (default float dtype): ``ember.scalar_tensor(3)`` is ``tensor(3.)``."""
     return full((), s, dtype=dtype or _dt.get_default_dtype(), device=device, requires_grad=requires_grad)
 
 
@@ -222,14 +223,24 @@ def _filled(fn, size, dtype, device, requires_grad, name):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    """A tensor of zeros of the given shape (sizes or a tuple), float32 unless ``dtype`` says otherwise.
+
+        ember.zeros(2, 3)                  # shape (2, 3)
+        ember.zeros((4,), dtype=ember.int64)"""
     return _filled("zeros", size, dtype, device, requires_grad, "zeros")
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    """A tensor of ones of the given shape (sizes or a tuple), float32 unless ``dtype`` says otherwise.
+
+        ember.ones(2, 3)"""
     return _filled("ones", size, dtype, device, requires_grad, "ones")
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None):
+    """An uninitialised tensor of the given shape: its values are arbitrary until you write them.
+
+        x = ember.empty(2, 3).fill_(1.0)"""
     return _filled("empty", size, dtype, device, requires_grad, "empty")
 
 
@@ -259,18 +270,24 @@ def _filled_like(fn, input, dtype, device, requires_grad, *fill):
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """Zeros with the shape (and, unless given, dtype and device) of ``input``: ``ember.zeros_like(x)``."""
     return _filled_like("zeros", input, dtype, device, requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """Ones with the shape (and, unless given, dtype and device) of ``input``: ``ember.ones_like(x)``."""
     return _filled_like("ones", input, dtype, device, requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """An uninitialised tensor with the shape (and, unless given, dtype and device) of ``input``."""
     return _filled_like("empty", input, dtype, device, requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """A tensor filled with ``fill_value``, with the shape (and, unless given, dtype and device) of ``input``.
+
+        ember.full_like(x, 7.0)"""
     return _filled_like("full", input, dtype, device, requires_grad, fill_value)
 
 
@@ -310,6 +327,9 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """``steps`` values from ``base**start`` to ``base**end``, evenly spaced on a log scale.
+
+        ember.logspace(0, 2, 3)            # tensor([  1.,  10., 100.])"""
     dev, dt = as_device(device), _float_dtype(dtype)
     return _made(_on(dev, lambda xp: xp.logspace(start, end, steps, base=base).astype(dt)), dev, requires_grad)
 
@@ -323,11 +343,19 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None):
 
 
 def tril_indices(row, col, offset=0, *, dtype=None, device=None):
+    """The indices of the lower triangle of a ``row`` x ``col`` matrix as a ``(2, N)`` int64 tensor (rows, then
+    columns); ``offset`` shifts the diagonal (> 0: above it).
+
+        r, c = ember.tril_indices(3, 3)    # m[r, c] are m's elements on and below the diagonal"""
     r, c = np.tril_indices(row, offset, col)
     return _finish(np.stack([r, c]).astype(np.int64 if dtype is None else _dt.as_dtype(dtype).np), device, False)
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None):
+    """The indices of the upper triangle of a ``row`` x ``col`` matrix as a ``(2, N)`` int64 tensor (rows, then
+    columns); ``offset`` shifts the diagonal (> 0: above it).
+
+        r, c = ember.triu_indices(3, 3, 1)  # strictly above the diagonal"""
     r, c = np.triu_indices(row, offset, col)
     return _finish(np.stack([r, c]).astype(np.int64 if dtype is None else _dt.as_dtype(dtype).np), device, False)
 
@@ -468,14 +496,18 @@ def _random_like(fn, input, generator, dtype, device, requires_grad):
 
 
 def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """Uniform samples from ``[0, 1)`` with the shape (and, unless given, dtype and device) of ``input``."""
     return _random_like(rand, input, generator, dtype, device, requires_grad)
 
 
 def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples with the shape (and, unless given, dtype and device) of ``input``."""
     return _random_like(randn, input, generator, dtype, device, requires_grad)
 
 
 def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """Random integers from ``[low, high)`` with the shape of ``input`` (``randint_like(x, 10)``: from ``[0, 10)``);
+    the dtype is ``input``'s unless given."""
     if high is None:
         low, high = 0, low
     return randint(low, high, input._array.shape, generator=generator, dtype=dtype or input.dtype,
@@ -489,18 +521,27 @@ def new_methods():
         return dict(dtype=self.dtype if dtype is None else dtype, device=self._device if device is None else device)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        """Zeros of shape ``size`` with this tensor's dtype and device (unless given): ``x.new_zeros(2, 3)``."""
         return zeros(*size, requires_grad=requires_grad, **_kw(self, dtype, device))
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        """Ones of shape ``size`` with this tensor's dtype and device (unless given): ``x.new_ones(2, 3)``."""
         return ones(*size, requires_grad=requires_grad, **_kw(self, dtype, device))
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """An uninitialised tensor of shape ``size`` with this tensor's dtype and device (unless given)."""
         return empty(*size, requires_grad=requires_grad, **_kw(self, dtype, device))
 
     def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        """A tensor of shape ``size`` filled with ``fill_value``, with this tensor's dtype and device (unless given).
+
+            x.new_full((2, 3), 7.0)"""
         return full(size, fill_value, requires_grad=requires_grad, **_kw(self, dtype, device))
 
     def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+        """A new tensor holding ``data`` (copied), with this tensor's dtype and device unless given.
+
+            x.new_tensor([1, 2, 3])"""
         if isinstance(data, Tensor):
             _warn_copy_construct("tensor.new_tensor")
         kw = _kw(self, dtype, device)

@@ -65,10 +65,15 @@ _default = [float32]
 
 
 def get_default_dtype():
+    """The dtype that float tensors get by default (``ember.float32`` unless changed)."""
     return _default[0]
 
 
 def set_default_dtype(d):
+    """Set the default floating-point dtype (``ember.float32``, ``float64`` or ``float16``) used by
+    ``ember.tensor([1.5])``, ``ember.randn``, layers' parameters...
+
+        ember.set_default_dtype(ember.float64)"""
     d = as_dtype(d)
     if d not in (float32, float64, float16):
         raise TypeError(f"only floating-point types are supported as the default type, got {d}")

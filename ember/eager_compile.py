@@ -7,6 +7,8 @@ __all__ = ["compile"]
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None,
             disable=False):
+    """PyTorch 2's ``torch.compile``: ember has no compiler, so it returns ``model`` unchanged (it runs eagerly,
+    with the same results). Works as ``model = ember.compile(model)`` and as a decorator."""
     if model is None:                # @ember.compile(mode="max-autotune")
         return lambda fn: fn
     if not callable(model):

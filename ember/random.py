@@ -126,18 +126,22 @@ def manual_seed(seed):
 
 
 def seed():
+    """Seed the default generator from a fresh random source; returns the seed used."""
     return default_generator.seed()
 
 
 def initial_seed():
+    """The seed the default generator was last seeded with."""
     return default_generator.initial_seed()
 
 
 def get_rng_state():
+    """The default generator's state as a uint8 tensor, for ``ember.set_rng_state``."""
     return default_generator.get_state()
 
 
 def set_rng_state(state):
+    """Restore the default generator's state from ``ember.get_rng_state()``."""
     default_generator.set_state(state)
 
 

@@ -52,4 +52,5 @@ def set_float32_matmul_precision(precision):
 
 
 def get_float32_matmul_precision():
+    """The value set by ``set_float32_matmul_precision`` (``'highest'`` by default; it selects nothing in ember)."""
     return _precision[0]

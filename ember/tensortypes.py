@@ -35,7 +35,10 @@ class tensortype(type):
 
 
 def _make(name, dtype, is_cuda, module):
-    return tensortype(name, (), {"dtype": dtype, "is_cuda": is_cuda, "__module__": module})
+    doc = (f"Legacy constructor of {dtype} tensors{' on the GPU' if is_cuda else ''}: ``{name}([1, 2])`` copies the "
+           f"data, ``{name}(2, 3)``\nis uninitialised. Prefer ``ember.tensor(data, dtype={dtype})``; "
+           f"``isinstance(t, {module}.{name})`` tests a\ntensor's dtype and device.")
+    return tensortype(name, (), {"dtype": dtype, "is_cuda": is_cuda, "__module__": module, "__doc__": doc})
 
 
 _TYPES = {"FloatTensor": _dt.float32, "DoubleTensor": _dt.float64, "HalfTensor": _dt.float16,

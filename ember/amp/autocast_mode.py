@@ -59,10 +59,12 @@ def _current(device_type):
 
 
 def is_autocast_enabled(device_type="cuda"):
+    """True inside an enabled ``ember.autocast(device_type)`` block."""
     return _current(device_type) is not None
 
 
 def get_autocast_dtype(device_type):
+    """The dtype that an ``autocast`` block for ``device_type`` casts to (float16 by default)."""
     for dev, dtype, _ in reversed(_stack):
         if dev == device_type:
             return dtype

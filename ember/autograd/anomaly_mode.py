@@ -11,10 +11,12 @@ _check_nan = [True]
 
 
 def is_anomaly_enabled():
+    """True while anomaly detection is on (``ember.autograd.detect_anomaly``/``set_detect_anomaly``)."""
     return _enabled[0]
 
 
 def is_anomaly_check_nan_enabled():
+    """True if anomaly detection also checks backward results for NaN (``check_nan=True``)."""
     return _check_nan[0]
 
 

@@ -20,10 +20,12 @@ state.inference = False
 
 
 def is_grad_enabled():
+    """True unless gradient recording is off (inside ``ember.no_grad()`` or ``set_grad_enabled(False)``)."""
     return state.enabled
 
 
 def is_inference_mode_enabled():
+    """True inside an ``ember.inference_mode()`` block."""
     return state.inference
 
 

@@ -27,10 +27,12 @@ def relu(input, inplace=False):
 
 
 def relu_(input):
+    """In-place version of :func:`relu`."""
     return _act("relu", input, True)
 
 
 def relu6(input, inplace=False):
+    """``min(max(x, 0), 6)`` elementwise."""
     return _act("relu6", input, inplace)
 
 
@@ -52,30 +54,37 @@ def silu(input, inplace=False):
 
 
 def mish(input, inplace=False):
+    """``x * tanh(softplus(x))`` elementwise."""
     return _act("mish", input, inplace)
 
 
 def elu(input, alpha=1.0, inplace=False):
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
     return _act("elu", input, inplace, alpha)
 
 
 def selu(input, inplace=False):
+    """``scale * elu(x, alpha)`` with SELU's fixed ``alpha`` ~ 1.6733 and ``scale`` ~ 1.0507."""
     return _act("selu", input, inplace)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """``x`` clamped to ``[min_val, max_val]``."""
     return _act("hardtanh", input, inplace, min_val, max_val)
 
 
 def hardsigmoid(input, inplace=False):
+    """``relu6(x + 3) / 6`` elementwise (a piecewise-linear sigmoid)."""
     return _act("hardsigmoid", input, inplace)
 
 
 def hardswish(input, inplace=False):
+    """``x * relu6(x + 3) / 6`` elementwise."""
     return _act("hardswish", input, inplace)
 
 
 def celu(input, alpha=1.0, inplace=False):
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))`` elementwise."""
     return _act("celu", input, inplace, alpha)
 
 
@@ -132,6 +141,7 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """``softmax(-x)`` along ``dim``: weights that favour the smallest values, summing to 1."""
     if dim is None:
         dim = _softmax_dim("softmin", input.dim())
     return _nn_ops.softmax(-input, dim, dtype=dtype)
@@ -142,3 +152,7 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _softmax_dim("log_softmax", input.dim())
     return _nn_ops.log_softmax(input, dim, dtype=dtype)
+
+
+for _name in ("elu_", "selu_", "hardtanh_", "leaky_relu_", "threshold_", "celu_", "rrelu_"):
+    globals()[_name].__doc__ = f"In-place version of :func:`{_name[:-1]}`."

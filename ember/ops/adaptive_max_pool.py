@@ -104,12 +104,15 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
 
 
 def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    """``adaptive_max_pool1d`` returning ``(output, indices)``."""
     return _adaptive_max(input, output_size, 1, True)
 
 
 def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    """``adaptive_max_pool2d`` returning ``(output, indices)``."""
     return _adaptive_max(input, output_size, 2, True)
 
 
 def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    """``adaptive_max_pool3d`` returning ``(output, indices)``."""
     return _adaptive_max(input, output_size, 3, True)

@@ -228,11 +228,13 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
 
 
 def isneginf(input):
+    """Boolean tensor: True where ``input`` is ``-inf``."""
     return make(input._device.xp.isneginf(input._array) if input._array.dtype.kind == "f" else
                 input._device.xp.zeros(input._array.shape, bool), input._device)
 
 
 def isposinf(input):
+    """Boolean tensor: True where ``input`` is ``+inf``."""
     return make(input._device.xp.isposinf(input._array) if input._array.dtype.kind == "f" else
                 input._device.xp.zeros(input._array.shape, bool), input._device)
 
@@ -336,6 +338,7 @@ TENSOR_METHODS.update({n + "_": _inplace(globals()[n], n + "_") for n in _INPLAC
 
 
 def _float_power_(self, exponent):
+    """In-place ``float_power``; ``self`` must be float64."""
     if self._array.dtype != np.float64:
         raise RuntimeError(f"the base given to float_power_ has dtype {self.dtype._short} but the operation's result "
                            f"requires dtype Double")

@@ -117,18 +117,26 @@ def stack(tensors, dim=0, *, out=None):
 
 
 def hstack(tensors):
+    """Concatenate horizontally: along dim 1, or dim 0 for 1-D tensors.
+
+        ember.hstack([ember.zeros(2, 1), ember.ones(2, 2)]).shape   # ember.Size([2, 3])"""
     return cat(tensors, 0 if tensors[0]._array.ndim == 1 else 1)
 
 
 def vstack(tensors):
+    """Stack vertically: 1-D tensors become rows, then everything is concatenated along dim 0.
+
+        ember.vstack([ember.zeros(3), ember.ones(3)]).shape         # ember.Size([2, 3])"""
     return cat([atleast_2d(t) for t in tensors], 0)
 
 
 def atleast_1d(t):
+    """``t`` with at least one dimension (a 0-d tensor becomes shape ``(1,)``)."""
     return t if t._array.ndim >= 1 else reshape(t, 1)
 
 
 def atleast_2d(t):
+    """``t`` with at least two dimensions (0-d and 1-d tensors become one row, shape ``(1, n)``)."""
     return t if t._array.ndim >= 2 else reshape(t, 1, -1)
 
 
@@ -255,10 +263,12 @@ def flip(input, dims):
 
 
 def fliplr(input):
+    """Reverse the order of the columns (dim 1): ``[[1, 2]]`` becomes ``[[2, 1]]``."""
     return flip(input, 1)
 
 
 def flipud(input):
+    """Reverse the order of the rows (dim 0)."""
     return flip(input, 0)
 
 

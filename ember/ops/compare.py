@@ -46,14 +46,17 @@ def logical_not(input):
 
 
 def isnan(input):
+    """Boolean tensor: True where ``input`` is NaN."""
     return make(input._device.xp.isnan(input._array), input._device)
 
 
 def isinf(input):
+    """Boolean tensor: True where ``input`` is ``+inf`` or ``-inf``."""
     return make(input._device.xp.isinf(input._array), input._device)
 
 
 def isfinite(input):
+    """Boolean tensor: True where ``input`` is neither infinite nor NaN."""
     return make(input._device.xp.isfinite(input._array), input._device)
 
 
@@ -67,9 +70,13 @@ def equal(input, other):
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Boolean tensor: True where ``|input - other| <= atol + rtol * |other|`` (NaNs equal if ``equal_nan``)."""
     x, y, dev = _prep(input, other, "isclose")
     return make(dev.xp.asarray(dev.xp.isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan)), dev)
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True if every element satisfies ``|input - other| <= atol + rtol * |other|`` (a Python bool).
+
+        ember.allclose(ember.tensor([1.0]), ember.tensor([1.0 + 1e-7]))   # True"""
     return bool(isclose(input, other, rtol, atol, equal_nan)._array.all())

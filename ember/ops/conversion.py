@@ -92,6 +92,7 @@ def to(input, *args, **kwargs):
 
 
 def type_as(input, other):
+    """``input`` cast to ``other``'s dtype."""
     return _cast(input, other.dtype)
 
 

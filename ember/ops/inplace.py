@@ -261,6 +261,7 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
+    """Fill with 1s with probability ``p`` (a number or a tensor of probabilities), else 0s."""
     probs = p._array if isinstance(p, Tensor) else p
     if isinstance(p, Tensor) and p._device is not self._device:
         from ..backend import check_same_device
@@ -269,16 +270,26 @@ def bernoulli_(self, p=0.5, *, generator=None):
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
+    """Fill with samples from the exponential distribution of rate ``lambd``."""
     return _random_fill(self, _rng(generator, self._device).exponential(1.0 / lambd, self._array.shape))
 
 
 def random_(self, from_=0, to=None, *, generator=None):
+    """Fill with random integers from ``[from_, to)``; ``random_(n)`` draws from ``[0, n)``, ``random_()``
+    from ``[0, 2**24)``."""
     if to is None:
         from_, to = 0, from_ if from_ else 2 ** 24
     return _random_fill(self, _rng(generator, self._device).integers(from_, to, self._array.shape))
 
 
 def fill_diagonal_(self, fill_value, wrap=False):
+    """Fill the main diagonal with ``fill_value`` (for tall matrices, ``wrap=True`` restarts it every ``cols + 1``
+    rows)."""
     x = self._array.copy()
     xp_of(x).fill_diagonal(x, fill_value, wrap=wrap)
     return _replace(self, make(x, self._device))
+
+
+for _name in __all__:
+    if not globals()[_name].__doc__:
+        globals()[_name].__doc__ = f"In-place version of :meth:`Tensor.{_name[:-1]}`; returns ``self``."

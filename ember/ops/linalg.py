@@ -212,6 +212,8 @@ def outer(input, vec2):
 
 
 def inner(input, other):
+    """Inner product over the last dimension: the dot product for 1-D tensors, else
+    ``sum(input[..., None, :] * other, -1)`` for every pair of rows."""
     if input._array.ndim == 1 and other._array.ndim == 1:
         return dot(input, other)
     from .shape import mT

@@ -25,26 +25,32 @@ hardshrink, bilinear, celu, rms_norm = _F.hardshrink, _F.bilinear, _F.celu, _F.r
 
 
 def threshold(input, threshold, value):
+    """``x`` where ``x > threshold``, else ``value`` (``nn.functional.threshold``)."""
     return _F.threshold(input, threshold, value)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True):
+    """``nn.functional.layer_norm``: normalise over the last ``len(normalized_shape)`` dimensions."""
     return _F.layer_norm(input, normalized_shape, weight, bias, eps)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabled=True):
+    """``nn.functional.group_norm``: normalise ``(N, C, ...)`` input over groups of ``C // num_groups`` channels."""
     return _F.group_norm(input, num_groups, weight, bias, eps)
 
 
 def dropout(input, p, train):
+    """``nn.functional.dropout`` with ``train`` required: ``ember.dropout(x, 0.5, True)``."""
     return _F.dropout(input, p, train)
 
 
 def alpha_dropout(input, p, train):
+    """``nn.functional.alpha_dropout`` with ``train`` required."""
     return _F.alpha_dropout(input, p, train)
 
 
 def feature_alpha_dropout(input, p, train):
+    """``nn.functional.feature_alpha_dropout`` with ``train`` required."""
     return _F.feature_alpha_dropout(input, p, train)
 
 
@@ -55,22 +61,27 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
 
 
 def clamp_min(input, min):
+    """``input`` clamped below at ``min``: ``clamp(input, min=min)``."""
     return clamp(input, min=min)
 
 
 def clamp_max(input, max):
+    """``input`` clamped above at ``max``: ``clamp(input, max=max)``."""
     return clamp(input, max=max)
 
 
 def detach(input):
+    """``input.detach()``: the same values, cut from the autograd graph."""
     return input.detach()
 
 
 def is_same_size(input, other):
+    """True if ``input`` and ``other`` have the same shape."""
     return input.shape == other.shape
 
 
 def is_signed(input):
+    """True if ``input``'s dtype is signed (every dtype but ``uint8`` and ``bool``)."""
     return input.dtype.is_signed
 
 
@@ -79,6 +90,7 @@ def _inplace(name):
         from .inplace import apply_inplace
         return apply_inplace(input, getattr(_F, name[:-1]), *args)
     fn.__name__ = name
+    fn.__doc__ = f"In-place version of :func:`ember.{name[:-1]}`."
     return fn
 
 

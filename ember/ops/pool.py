@@ -237,6 +237,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean over ``kernel_size`` windows of ``(N, C, L)`` input (stride defaults to the kernel size)."""
     from .shape import squeeze, unsqueeze
     one = (lambda v: (1, v[0] if isinstance(v, (tuple, list)) else v))
     return squeeze(avg_pool2d(unsqueeze(input, -2), one(kernel_size), None if stride is None else one(stride),
@@ -289,6 +290,7 @@ def adaptive_avg_pool2d(input, output_size):
 
 
 def adaptive_avg_pool1d(input, output_size):
+    """Mean over adaptive bins of ``(N, C, L)`` input, to length ``output_size``."""
     from .shape import squeeze, unsqueeze
     o = output_size[0] if isinstance(output_size, (tuple, list)) else output_size
     return squeeze(adaptive_avg_pool2d(unsqueeze(input, -2), (1, o)), -2)

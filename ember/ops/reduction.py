@@ -285,6 +285,9 @@ def amin(input, dim=(), keepdim=False):
 
 @numpy_names
 def aminmax(input, *, dim=None, keepdim=False):
+    """The minimum and maximum, over all elements or along ``dim``, as a named pair ``(min, max)``.
+
+        lo, hi = ember.aminmax(ember.tensor([3, 1, 2]))     # tensor(1), tensor(3)"""
     return return_aminmax(amin(input, () if dim is None else dim, keepdim),
                           amax(input, () if dim is None else dim, keepdim))
 
@@ -320,6 +323,9 @@ def argmin(input, dim=None, keepdim=False):
 
 @numpy_names
 def all(input, dim=None, keepdim=False):
+    """True if every element (along ``dim``, if given) is nonzero; a bool tensor.
+
+        (x > 0).all()"""
     x = input._array
     axes = None if dim is None else norm_dims(dim, x.ndim)
     return _wrap(x.all(axis=axes, keepdims=keepdim), input._device)
@@ -327,6 +333,9 @@ def all(input, dim=None, keepdim=False):
 
 @numpy_names
 def any(input, dim=None, keepdim=False):
+    """True if any element (along ``dim``, if given) is nonzero; a bool tensor.
+
+        (x > 0).any(dim=1)"""
     x = input._array
     axes = None if dim is None else norm_dims(dim, x.ndim)
     return _wrap(x.any(axis=axes, keepdims=keepdim), input._device)
@@ -334,6 +343,7 @@ def any(input, dim=None, keepdim=False):
 
 @numpy_names
 def count_nonzero(input, dim=None):
+    """The number of nonzero elements, over all elements or along ``dim`` (int64)."""
     x = input._array
     axes = None if dim is None else norm_dims(dim, x.ndim)
     return _wrap((x != 0).sum(axis=axes, dtype=np.int64), input._device)
@@ -408,11 +418,15 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 @numpy_names
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(var, mean)`` of ``input`` over ``dim`` (all elements by default); ``correction=1`` (the default) gives
+    the unbiased variance."""
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 @numpy_names
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(std, mean)`` of ``input`` over ``dim`` (all elements by default); ``correction=1`` (the default) gives
+    the unbiased standard deviation."""
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 

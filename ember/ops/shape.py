@@ -98,10 +98,12 @@ def view(input, *shape):
 
 
 def view_as(input, other):
+    """A view of ``input`` with ``other``'s shape: ``input.view(other.shape)``."""
     return view(input, other._array.shape)
 
 
 def reshape_as(input, other):
+    """``input`` reshaped to ``other``'s shape: ``input.reshape(other.shape)``."""
     return reshape(input, other._array.shape)
 
 
@@ -229,6 +231,9 @@ def mT(input):
 
 
 def movedim(input, source, destination):
+    """Move dimension(s) ``source`` to position(s) ``destination``, keeping the others' order.
+
+        ember.zeros(2, 3, 4).movedim(0, -1).shape     # ember.Size([3, 4, 2])"""
     x = input._array
     src = (source,) if isinstance(source, int) else tuple(source)
     dst = (destination,) if isinstance(destination, int) else tuple(destination)
@@ -286,14 +291,19 @@ def expand(input, *sizes):
 
 
 def expand_as(input, other):
+    """``input`` broadcast (without copying) to ``other``'s shape: ``input.expand(other.shape)``."""
     return expand(input, other._array.shape)
 
 
 def broadcast_to(input, shape):
+    """``input`` broadcast (without copying) to ``shape``: ``ember.broadcast_to(ember.ones(3), (2, 3))``."""
     return expand(input, shape)
 
 
 def broadcast_tensors(*tensors):
+    """The tensors broadcast to their common shape (views, as a tuple).
+
+        a, b = ember.broadcast_tensors(ember.ones(3, 1), ember.ones(4))   # both (3, 4)"""
     shape = np.broadcast_shapes(*[t._array.shape for t in tensors])
     return tuple(expand(t, shape) for t in tensors)
 

@@ -59,6 +59,9 @@ def sort(input, dim=-1, descending=False, stable=False):
 
 @numpy_names
 def argsort(input, dim=-1, descending=False, stable=False):
+    """The indices that sort ``input`` along ``dim`` (ascending unless ``descending``).
+
+        ember.tensor([3, 1, 2]).argsort()    # tensor([1, 2, 0])"""
     return sort(input, dim, descending, stable).indices
 
 

@@ -101,5 +101,7 @@ def _inplace(op, name):
 # Tensor methods (polygamma takes the order first as a method too: ``x.polygamma(n)``)
 TENSOR_METHODS = {name: globals()[name] for name in __all__ if name != "polygamma"}
 TENSOR_METHODS["polygamma"] = lambda self, n: polygamma(n, self)
+TENSOR_METHODS["polygamma"].__doc__ = "The ``n``-th derivative of ``digamma``: ``x.polygamma(1)`` is the trigamma."
 TENSOR_METHODS.update({n + "_": _inplace(globals()[n], n + "_") for n in __all__ if n != "polygamma"})
 TENSOR_METHODS["polygamma_"] = lambda self, n: apply_inplace(self, lambda t, k: polygamma(k, t), n)
+TENSOR_METHODS["polygamma_"].__doc__ = "In-place version of :meth:`Tensor.polygamma`."

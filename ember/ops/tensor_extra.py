@@ -44,22 +44,27 @@ def ger(input, vec2):
 
 
 def conj(input):
+    """The complex conjugate; ember has no complex dtypes, so ``input`` itself."""
     return input
 
 
 def resolve_conj(input):
+    """``input`` with any lazy conjugation applied; ember has none, so ``input`` itself."""
     return input
 
 
 def resolve_neg(input):
+    """``input`` with any lazy negation applied; ember has none, so ``input`` itself."""
     return input
 
 
 def real(input):
+    """The real part; ember has no complex dtypes, so ``input`` itself."""
     return input
 
 
 def imag(input):
+    """The imaginary part: raises, as ember has no complex dtypes (as PyTorch does for real tensors)."""
     raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
 
 
@@ -69,18 +74,22 @@ def adjoint(input):
 
 
 def is_complex(input):
+    """False: ember has no complex dtypes."""
     return False
 
 
 def is_conj(input):
+    """False: ember never conjugates lazily."""
     return False
 
 
 def is_neg(input):
+    """False: ember never negates lazily."""
     return False
 
 
 def is_nonzero(input):
+    """The truth value of a one-element tensor (raises for zero or several elements)."""
     if input.numel() == 0:
         raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
     if input.numel() > 1:
@@ -177,6 +186,7 @@ def get_device(self):
 
 
 def _same(self, *args, **kwargs):
+    """``self``: pinned and shared memory are what ember's CPU arrays already are (accepted for PyTorch code)."""
     return self
 
 
@@ -193,6 +203,13 @@ TENSOR_METHODS.update({
     "prelu": lambda self, weight: _nn().prelu(self, weight),
     "hardshrink": lambda self, lambd=0.5: _nn().hardshrink(self, lambd),
 })
+for _name, _doc in {"is_signed": "True if the dtype is signed (every dtype but ``uint8`` and ``bool``).",
+                    "is_inference": "False: ember does not mark the tensors made under ``ember.inference_mode()``.",
+                    "is_pinned": "False: ember has no pinned (page-locked) memory.",
+                    "is_shared": "False: ember tensors live in one process.",
+                    "prelu": "``x`` where positive, ``weight * x`` elsewhere (``nn.functional.prelu``).",
+                    "hardshrink": "``x`` where ``|x| > lambd``, else 0 (``nn.functional.hardshrink``)."}.items():
+    TENSOR_METHODS[_name].__doc__ = _doc
 
 PROPERTIES = {"H": _H, "mH": lambda self: self.mT, "real": real, "imag": imag,
               "is_cpu": lambda self: self.device.type == "cpu"}

@@ -266,6 +266,7 @@ def round(input, *, decimals=0):
 
 
 def signbit(input):
+    """Boolean tensor: True where the sign bit is set (negative numbers, including ``-0.0``)."""
     return make(input._device.xp.signbit(input._array), input._device)
 
 

@@ -82,6 +82,10 @@ class Tanhshrink(_Plain):
 
 
 class LeakyReLU(Module):
+    """``x`` where positive, ``negative_slope * x`` elsewhere (elementwise).
+
+        nn.LeakyReLU(0.2)(ember.tensor([-1.0, 2.0]))   # tensor([-0.2000,  2.0000])"""
+
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
         self.negative_slope = negative_slope
@@ -95,6 +99,8 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere (elementwise)."""
+
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         self.alpha = alpha
@@ -108,6 +114,10 @@ class ELU(Module):
 
 
 class Hardtanh(Module):
+    """Clamp to ``[min_val, max_val]`` (elementwise).
+
+        nn.Hardtanh(-2, 2)(ember.tensor([-3.0, 1.0]))  # tensor([-2.,  1.])"""
+
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
         super().__init__()
         if max_val <= min_val:
@@ -136,6 +146,8 @@ class GELU(Module):
 
 
 class Softplus(Module):
+    """``log(1 + exp(beta * x)) / beta`` (a smooth ReLU); linear where ``beta * x > threshold``."""
+
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
         self.beta, self.threshold = beta, threshold
@@ -171,6 +183,8 @@ class LogSoftmax(Softmax):
 
 
 class CELU(Module):
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))`` (elementwise)."""
+
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         self.alpha, self.inplace = alpha, inplace
@@ -197,6 +211,7 @@ class GLU(Module):
 
 
 class Hardshrink(Module):
+    """``x`` where ``|x| > lambd``, else 0 (elementwise)."""
     _fn = "hardshrink"
 
     def __init__(self, lambd=0.5):
@@ -211,10 +226,15 @@ class Hardshrink(Module):
 
 
 class Softshrink(Hardshrink):
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0 (elementwise)."""
     _fn = "softshrink"
 
 
 class Threshold(Module):
+    """``x`` where ``x > threshold``, else ``value`` (elementwise).
+
+        nn.Threshold(0.5, 0.0)(ember.tensor([0.2, 0.9]))  # tensor([0.0000, 0.9000])"""
+
     def __init__(self, threshold, value, inplace=False):
         super().__init__()
         self.threshold, self.value, self.inplace = threshold, value, inplace
@@ -247,3 +267,17 @@ class Softmax2d(Module):
         if input.dim() not in (3, 4):
             raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead")
         return F.softmax(input, -3)
+
+
+def _doc_from_functional(cls):
+    """``nn.ReLU.__doc__`` from ``F.relu``'s: the summary line, then the module form."""
+    summary = (getattr(F, cls._fn).__doc__ or "").strip().split("\n")[0]
+    args = "dim=1" if issubclass(cls, Softmax) else ""
+    cls.__doc__ = (f"{summary}\n\nModule form of :func:`ember.nn.functional.{cls._fn}`"
+                   f"{' (``inplace=True`` writes into the input)' if issubclass(cls, _Inplace) else ''}.\n\n"
+                   f"    nn.{cls.__name__}({args})(ember.randn(2, 3))")
+
+
+for _cls in (ReLU, ReLU6, SiLU, Mish, SELU, Hardsigmoid, Hardswish, Sigmoid, Tanh, LogSigmoid, Softsign, Tanhshrink,
+             Softmin, LogSoftmax):
+    _doc_from_functional(_cls)

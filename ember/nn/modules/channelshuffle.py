@@ -6,6 +6,9 @@ __all__ = ["ChannelShuffle"]
 
 
 class ChannelShuffle(Module):
+    """Interleave the channels of ``groups`` groups of ``(N, C, ...)`` input (ShuffleNet); ``C`` must divide
+    by ``groups``."""
+
     def __init__(self, groups):
         super().__init__()
         self.groups = groups

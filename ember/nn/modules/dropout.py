@@ -7,6 +7,11 @@ __all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "Fe
 
 
 class Dropout(Module):
+    """While training, zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``;
+    in eval mode (``model.eval()``) pass the input through.
+
+        drop = nn.Dropout(0.5); y = drop(x)"""
+
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
         if not 0 <= p <= 1:

@@ -22,6 +22,8 @@ def _infer_parameters(module, args):
 
 
 class LazyModuleMixin:
+    """Mixin of the lazy layers (``LazyLinear``...): parameters stay uninitialised until the first call,
+    which infers their sizes from the input and turns the module into ``cls_to_become``."""
     cls_to_become = None
 
     def _start_lazy(self, params, buffers=(), device=None, dtype=None):

@@ -47,6 +47,9 @@ class L1Loss(_Loss):
 
 
 class SmoothL1Loss(_Loss):
+    """Smooth L1 loss: ``0.5 * d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 * beta``, with ``d =
+    input - target``; ``reduction`` is ``'mean'``, ``'sum'`` or ``'none'``."""
+
     def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
         super().__init__(size_average, reduce, reduction)
         self.beta = beta
@@ -56,6 +59,9 @@ class SmoothL1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
+    """Huber loss: ``0.5 * d**2`` where ``|d| < delta``, else ``delta * (|d| - 0.5 * delta)``, with ``d =
+    input - target``; ``reduction`` is ``'mean'``, ``'sum'`` or ``'none'``."""
+
     def __init__(self, reduction="mean", delta=1.0):
         super().__init__(reduction=reduction)
         self.delta = delta
@@ -65,6 +71,10 @@ class HuberLoss(_Loss):
 
 
 class KLDivLoss(_Loss):
+    """Kullback-Leibler divergence ``target * (log(target) - input)``: ``input`` holds log-probabilities,
+    ``target`` probabilities (log-probabilities with ``log_target=True``). Use ``reduction='batchmean'``
+    for the true KL divergence per sample."""
+
     def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
         super().__init__(size_average, reduce, reduction)
         self.log_target = log_target

@@ -23,6 +23,11 @@ class _MaxPoolNd(Module):
 
 
 class MaxPool1d(_MaxPoolNd):
+    """Maximum over ``kernel_size`` windows of ``(N, C, L)`` or ``(C, L)`` input (stride defaults to the
+    kernel size).
+
+        nn.MaxPool1d(2)(ember.randn(1, 3, 8)).shape    # ember.Size([1, 3, 4])"""
+
     def forward(self, input):
         return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
@@ -37,6 +42,9 @@ class MaxPool2d(_MaxPoolNd):
 
 
 class AvgPool1d(Module):
+    """Mean over ``kernel_size`` windows of ``(N, C, L)`` or ``(C, L)`` input (stride defaults to the
+    kernel size)."""
+
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
         super().__init__()
         self.kernel_size = _single(kernel_size)
@@ -78,6 +86,8 @@ class AvgPool2d(Module):
 
 
 class AdaptiveAvgPool1d(Module):
+    """Mean over adaptive bins of ``(N, C, L)`` or ``(C, L)`` input, to length ``output_size`` whatever ``L``."""
+
     def __init__(self, output_size):
         super().__init__()
         self.output_size = output_size
@@ -135,6 +145,7 @@ class _AdaptiveMaxPoolNd(Module):
 
 
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """Max over adaptive bins of ``(N, C, L)`` or ``(C, L)`` input, to length ``output_size`` whatever ``L``."""
     _fn = "adaptive_max_pool1d"
 
 
@@ -144,6 +155,7 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
 
 
 class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Max over adaptive bins of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input, to a fixed ``output_size``."""
     _fn = "adaptive_max_pool3d"
 
 
@@ -170,6 +182,8 @@ def _ntuple(v, n):
 
 
 class MaxUnpool1d(_MaxUnpoolNd):
+    """Partial inverse of ``MaxPool1d``: ``forward(input, indices, output_size=None)`` puts each value back at
+    its index, zeros elsewhere."""
     _dims = 1
 
 
@@ -179,6 +193,8 @@ class MaxUnpool2d(_MaxUnpoolNd):
 
 
 class MaxUnpool3d(_MaxUnpoolNd):
+    """Partial inverse of ``MaxPool3d``: ``forward(input, indices, output_size=None)`` puts each value back at
+    its index, zeros elsewhere."""
     _dims = 3
 
 
@@ -202,6 +218,7 @@ class _LPPoolNd(Module):
 
 
 class LPPool1d(_LPPoolNd):
+    """Power-average pooling ``(sum x^p)^(1/p)`` over ``kernel_size`` windows of ``(N, C, L)`` input."""
     _dims = 1
 
 
@@ -211,4 +228,5 @@ class LPPool2d(_LPPoolNd):
 
 
 class LPPool3d(_LPPoolNd):
+    """Power-average pooling ``(sum x^p)^(1/p)`` over ``kernel_size`` windows of ``(N, C, D, H, W)`` input."""
     _dims = 3

@@ -348,6 +348,9 @@ class GRU(RNNBase):
 # ---- cells ----------------------------------------------------------------------------------------------
 
 class RNNCellBase(Module):
+    """The base class of ``RNNCell``, ``LSTMCell`` and ``GRUCell``: holds ``weight_ih``, ``weight_hh`` and the
+    biases ``bias_ih``, ``bias_hh`` (``num_chunks * hidden_size`` rows each)."""
+
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
