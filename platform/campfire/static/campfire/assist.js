@@ -70,6 +70,10 @@ async function askKernel(assist, context) {
   if (!answer.matches.length) return null;
   const from = toUnits(code, answer.cursor_start);
   const to = toUnits(code, answer.cursor_end);
+  if (answer.matches.length === 1 && tabbedHere(context)) {
+    insertNow(context.view, code, context.pos, from, to, answer.matches[0].text); // one match: in it goes, as in Jupyter
+    return null;
+  }
   const info = docsPanel(assist, context.view, code, from, to);
   return {
     from,
@@ -77,6 +81,22 @@ async function askKernel(assist, context) {
     options: answer.matches.map((m) => ({ label: m.text, type: KINDS[m.type] || "variable", detail: m.signature || undefined, info })),
     validFor: NAME_BEFORE,
   };
+}
+
+// Where Tab last asked for completions: a single match is inserted straight away only for a Tab (not for
+// the list a typed "." opens, which would otherwise change the text while one is still typing).
+let tabbed = null;
+
+function tabbedHere(context) {
+  return Boolean(tabbed && context.view && tabbed.view === context.view && tabbed.pos === context.pos && tabbed.doc === context.state.doc);
+}
+
+function insertNow(view, code, pos, from, to, text) {
+  setTimeout(() => {
+    // Only if nothing moved while the kernel answered: else the answer is about other text.
+    if (view.state.selection.main.head !== pos || view.state.doc.toString() !== code) return;
+    view.dispatch({ changes: { from, to, insert: text }, selection: { anchor: from + text.length }, userEvent: "input.complete" });
+  }, 0);
 }
 
 // The docstring of the selected completion, beside the list (as Colab shows it): asked only once the
@@ -188,7 +208,9 @@ export function assistExtensions(provider) {
       key: "Tab",
       run: (view) => {
         if (completionStatus(view.state) === "active") return acceptCompletion(view);
-        return onlySpaceBefore(view.state) ? indentMore(view) : startCompletion(view);
+        if (onlySpaceBefore(view.state)) return indentMore(view);
+        tabbed = { view, pos: view.state.selection.main.head, doc: view.state.doc };
+        return startCompletion(view);
       },
     },
     {
