@@ -231,6 +231,14 @@ class WorkerRuntime:
                             cell=request.cell, data={"worker": self.worker,
                                                      "seq": request.seq, "position": ahead})
 
+    def _forward_to_owner(self, task: str, payload: dict, session: str) -> bool:
+        """A session command, query or input for a session this worker does not hold: to the live worker
+        that does; False when none does."""
+        owner = self._live_owner(session)
+        if owner is not None:
+            self._forward(task, payload, owner, None)
+        return owner is not None
+
     def _forward(self, task: str, payload: dict, owner: str, task_id: str | None) -> None:
         log.info("run.forwarded", task=task, owner=owner, execution=payload.get("execution"),
                  session=payload.get("session"))
@@ -259,9 +267,7 @@ class WorkerRuntime:
             self.coord.raise_cancel(command.session, command.upto_seq)
         session = self.sessions.get(command.session)
         if session is None:
-            owner = self.coord.owner(command.session)
-            if owner and owner != self.worker and worker_is_alive(self.redis, owner, self.ns):
-                self._forward(task, command.to_dict(), owner, None)
+            if self._forward_to_owner(task, command.to_dict(), command.session):
                 return "forwarded"
             log.info("session.command_no_kernel", task=task, session=command.session)
             return "no-session"
@@ -282,9 +288,7 @@ class WorkerRuntime:
         if session is not None:
             session.query(query, lambda answer: push_answer(self.redis, self.ns, query.reply_to, answer))
             return "accepted"
-        owner = self._live_owner(query.session)
-        if owner is not None:
-            self._forward(TASK_QUERY, query.to_dict(), owner, None)
+        if self._forward_to_owner(TASK_QUERY, query.to_dict(), query.session):
             return "forwarded"
         push_answer(self.redis, self.ns, query.reply_to, no_answer(NO_KERNEL, "no kernel is running for this notebook"))
         return "no-session"
@@ -294,11 +298,7 @@ class WorkerRuntime:
         session = self.sessions.get(reply.session)
         if session is not None:
             return "accepted" if session.provide_input(reply.execution, reply.value) else "not-waiting"
-        owner = self._live_owner(reply.session)
-        if owner is not None:
-            self._forward(TASK_INPUT, reply.to_dict(), owner, None)
-            return "forwarded"
-        return "no-session"
+        return "forwarded" if self._forward_to_owner(TASK_INPUT, reply.to_dict(), reply.session) else "no-session"
 
     def close_session(self, session: Session, closing: Closing) -> None:
         with self._lock:

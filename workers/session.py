@@ -20,9 +20,9 @@ from .kernel import Kernel, KernelStartError
 from .protocol import (EV_KERNEL, ERROR, INTERRUPTED, KERNEL_DIED, LOST, ExecuteRequest,
                        ExecutionRecord)
 from .queries import ask
-from .stdin import StdinBridge
 from .query_protocol import BUSY, FAILED, NO_KERNEL, KernelQuery, no_answer
 from .reporting import iso, utc_now
+from .stdin import StdinBridge
 
 log = logs.get("session")
 
@@ -91,20 +91,20 @@ class Session:
     def query(self, query: KernelQuery, reply: Callable[[dict], None]) -> None:
         """Ask the kernel (completion, inspection) between runs; answered at once, without one, when a
         cell is running (the kernel would only answer after it), the kernel is not up, or it is closing."""
+        dropped: list[Query] = []
         with self._cond:
             if self._closing is not None or self.kernel is None:
-                answer = no_answer(NO_KERNEL, "the kernel is starting" if self._closing is None else "the kernel is stopping")
+                refusal = no_answer(NO_KERNEL, "the kernel is starting" if self._closing is None else "the kernel is stopping")
             elif self._running is not None:
-                answer = no_answer(BUSY, "a cell is running")
+                refusal = no_answer(BUSY, "a cell is running")
             else:
-                answer = None
+                refusal = None
                 self._queries.append(Query(query, reply))
                 dropped = [self._queries.popleft() for _ in range(len(self._queries) - QUERIES_KEPT)]
                 self.last_activity = time.time()
                 self._cond.notify_all()
-        if answer is not None:
-            reply(answer)
-            return
+        if refusal is not None:
+            reply(refusal)
         for old in dropped:
             old.reply(no_answer(BUSY, "a newer query replaced this one"))
 

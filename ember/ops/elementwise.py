@@ -142,9 +142,8 @@ class MulBackward0(_Binary):
 def mul(input, other, *, out=None):
     """Elementwise product with broadcasting."""
     x, y, dev = _prep(input, other, "mul")
-    if out is not None:
-        return write_out(out, _binary(MulBackward0, input, other, x, y, x * y, dev), "mul")
-    return _binary(MulBackward0, input, other, x, y, x * y, dev)
+    r = _binary(MulBackward0, input, other, x, y, x * y, dev)
+    return r if out is None else write_out(out, r, "mul")
 
 
 class DivBackward0(_Binary):
