@@ -89,7 +89,7 @@ def call_costs():
     big = cupy.ones((8192, 256), np.float32)
     ta, tb = torch.ones(128, 256, device="cuda"), torch.ones(256, 256, device="cuda")
     tbig = torch.ones(8192, 256, device="cuda")
-    out, ones = cupy.empty_like(ca), cupy.ones(8192, np.float32)
+    out, ones, ones128 = cupy.empty_like(ca), cupy.ones(8192, np.float32), cupy.ones(128, np.float32)
     relu_bwd = KERNELS["relu_backward<float>"]
     rows = [
         ("matmul 128x256 @ 256x256", lambda: cupy.matmul(ca, cb), lambda: torch.mm(ta, tb)),
@@ -99,6 +99,8 @@ def call_costs():
         ("sum(axis=0) 8192x256", lambda: big.sum(axis=0), lambda: tbig.sum(0)),
         ("ones(8192) @ 8192x256", lambda: cupy.ones(8192, np.float32) @ big, None),
         ("cached ones @ 8192x256", lambda: ones @ big, None),
+        ("sum(axis=0) 128x256", lambda: ca.sum(axis=0), lambda: ta.sum(0)),
+        ("cached ones @ 128x256 (ember's bias gradient)", lambda: ones128 @ ca, None),
         ("cupy.dot 128x256 . 256x256", lambda: cupy.dot(ca, cb), None),
         ("cupy.cublas.gemm 128x256 . 256x256", lambda: cupy.cublas.gemm("N", "N", ca, cb), None),
         ("read one value to the host", lambda: float(ca[0, 0]), lambda: float(ta[0, 0])),

@@ -37,8 +37,9 @@ def sum_to(g, shape):
 
 
 def column_sums(a):
-    """``a.sum(axis=0)`` of a 2-D array. On a GPU with many rows it is a ones-vector product (cuBLAS): CuPy's
-    reduction over the leading axis took 86 us for 8192 x 256 float32 on an H200, the product a few."""
+    """``a.sum(axis=0)`` of a 2-D array. On a GPU with many rows it is a ones-vector product (cuBLAS GEMV):
+    CuPy's reduction over the leading axis of 8192 x 256 float32 took 85 us of GPU time on an H200, the product
+    25. Below 1024 rows both cost the host's ~19 us a call and the GPU less (run 8 measured 32-8192 rows)."""
     if a.__class__ is np.ndarray or a.shape[0] < 1024 or a.dtype.kind != "f" or a.dtype.itemsize < 4:
         return a.sum(axis=0)
     key = (a.device.id, a.dtype, a.shape[0])

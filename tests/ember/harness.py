@@ -74,6 +74,9 @@ class Op:
     const_inputs: tuple = ()     # indices of float inputs that never require grad (class weights...)
     make_int: object = None      # callable(shape, case, index, rng) -> int array for those inputs
     eps: float = 1e-6
+    # callable(torch, case, part) -> a reason when this machine's PyTorch is known to get the case's "forward"
+    # or "backward" wrong (the GPU image's 2.11 has bugs 2.13 fixed): that comparison is skipped saying so
+    oracle_bug: object = None
 
     def shapes(self, case):
         return case if case and isinstance(case[0], tuple) else (case,)
@@ -133,7 +136,14 @@ def assert_close(actual, expected, dtype, tol=None, what=""):
                                e.astype(np.float64) if e.dtype != bool else e, err_msg=what, equal_nan=True, **kw)
 
 
+def _skip_if_oracle_wrong(spec, case, part):
+    reason = spec.oracle_bug and spec.oracle_bug(torch, case, part)
+    if reason:
+        pytest.skip(f"PyTorch {torch.__version__} {reason}: no oracle for this case here (CI's 2.13 checks it)")
+
+
 def check_forward(spec, case, dtype, device):
+    _skip_if_oracle_wrong(spec, case, "forward")
     arrays = inputs(spec, case, dtype)
     got = _outputs(spec.fn(ember, *_tensors(ember, arrays, spec, device, False)))
     want = _outputs(spec.fn(torch, *_tensors(torch, arrays, spec, device, False)))
@@ -145,6 +155,7 @@ def check_forward(spec, case, dtype, device):
 
 
 def check_backward(spec, case, dtype, device):
+    _skip_if_oracle_wrong(spec, case, "backward")
     arrays = inputs(spec, case, dtype)
     et = _tensors(ember, arrays, spec, device, True)
     tt = _tensors(torch, arrays, spec, device, True)

@@ -29,3 +29,17 @@ def test_kernel_gets_private_dirs_and_no_secrets(tmp_path, monkeypatch):
     assert launcher.kernel_spec(paths).interrupt_mode == "message"
     launcher.cleanup(paths)
     assert not paths.root.exists()
+
+
+def test_a_gpu_workers_device_settings_reach_the_kernel(tmp_path, monkeypatch):
+    """docker-compose's gpu service sets EMBER_DEVICE=cuda on the worker: its kernels must see it (and the
+    GPUs the host gives that worker), or ember would train on the CPU there."""
+    monkeypatch.setenv("EMBER_DEVICE", "cuda")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "1")
+    launcher = KernelLauncher(WorkerConfig.from_env({"CAMPFIRE_KERNEL_PREIMPORT": "numpy"}), tmp_path / "kernels")
+    paths = launcher.prepare("k-gpu")
+    env = launcher.environment(paths)
+    assert env["EMBER_DEVICE"] == "cuda" and env["CUDA_VISIBLE_DEVICES"] == "1"
+    monkeypatch.delenv("EMBER_DEVICE")
+    assert "EMBER_DEVICE" not in launcher.environment(paths)       # a CPU worker's kernels default to the CPU
+    launcher.cleanup(paths)

@@ -9,7 +9,7 @@ from tests.ember.cuda.conftest import host
 
 
 @pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
-@pytest.mark.parametrize("rows", [100, 3000])         # below and above the product's threshold
+@pytest.mark.parametrize("rows", [1, 100, 3000])         # below and above the product's threshold
 def test_linear_and_broadcast_add_bias_gradients_match_the_cpu(gpu, dtype, rows):
     rng = np.random.default_rng(rows)
     arrays = [rng.standard_normal(s) for s in ((rows, 7), (5, 7), (5,), (rows, 2, 5))]
