@@ -91,12 +91,11 @@ def backward_scalar(t, retain_graph):
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Compute the sum of gradients of ``tensors`` w.r.t. graph leaves, accumulating into ``.grad``.
 
-    ``create_graph=True`` (graphs of the backward pass, for higher-order derivatives) is not
-    supported by ember and raises ``NotImplementedError``.
+    ``create_graph=True`` records the backward pass itself, so ``.grad`` can be differentiated again
+    (``autograd.higher_order``).
     """
     tensors = _as_tuple(tensors)
     grad_tensors = _as_tuple(grad_tensors)
-    _check_create_graph(create_graph)
     if retain_graph is None:
         retain_graph = create_graph
     targets = None
@@ -105,6 +104,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         if not targets:
             raise RuntimeError("'inputs' argument to backward() cannot be empty.")
     edges, arrays, fresh = _root_grads(tensors, grad_tensors)
+    if create_graph:
+        from .higher_order import run_backward_graph
+        run_backward_graph(edges, _seed_tensors(tensors, grad_tensors, arrays), retain_graph, targets)
+        return
     run_backward(edges, arrays, fresh, retain_graph, targets, accumulate=True)
 
 
@@ -114,7 +117,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     Tensor, make = _tensor_cls()
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
     grad_outputs = _as_tuple(grad_outputs)
-    _check_create_graph(create_graph)
     if is_grads_batched:
         raise NotImplementedError("ember.autograd.grad: is_grads_batched is not supported")
     if allow_unused is None:
@@ -127,7 +129,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     edges, arrays, fresh = _root_grads(outputs, grad_outputs, "outputs")
-    got = run_backward(edges, arrays, fresh, retain_graph, inputs, accumulate=False)
+    if create_graph:
+        from .higher_order import run_backward_graph
+        got = run_backward_graph(edges, _seed_tensors(outputs, grad_outputs, arrays), retain_graph, inputs,
+                                 accumulate=False)
+    else:
+        got = run_backward(edges, arrays, fresh, retain_graph, inputs, accumulate=False)
     result = []
     for t, g in zip(inputs, got):
         if g is None:
@@ -136,14 +143,19 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    "graph. Set allow_unused=True if this is the desired behavior.")
             if materialize_grads:
                 g = t._device.xp.zeros_like(t._array)
-        result.append(None if g is None else make(g, t._device))
+        if g is not None and not isinstance(g, Tensor):
+            g = make(g, t._device)
+        result.append(g)
     return tuple(result)
 
 
-def _check_create_graph(create_graph):
-    if create_graph:
-        raise NotImplementedError("create_graph=True (differentiating through backward, for higher-order "
-                                  "gradients) is not supported by ember")
+def _seed_tensors(outputs, grad_outputs, arrays):
+    """The seeds of a recorded backward pass: a given gradient Tensor stays itself (``v`` of a
+    Hessian-vector product may require grad), anything else becomes a constant Tensor."""
+    Tensor, make = _tensor_cls()
+    given = grad_outputs or (None,) * len(outputs)
+    return [g if isinstance(g, Tensor) and g._array is a else make(a, t._device)
+            for t, g, a in zip(outputs, given, arrays)]
 
 
 def _node_of(e):

@@ -84,24 +84,11 @@ class BackwardCFunction(Node, FunctionCtx):
                     shape, dt, dev = meta
                     g = dev.xp.zeros(shape, dt)
             args.append(None if g is None else make(g, self._out_meta_dev))
-        result = cls.backward(self, *args)
-        if not isinstance(result, tuple):
-            result = (result,)
-        n = len(self._in_meta)
-        if len(result) != n:
-            if len(result) > n and all(r is None for r in result[n:]):
-                result = result[:n]
-            else:
-                raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
-                                   f"(expected {n}, got {len(result)})")
         out = []
-        for i, (r, meta, e) in enumerate(zip(result, self._in_meta, self._next)):
-            if r is None or e is None:
+        for i, (r, meta) in enumerate(self._checked_result(cls.backward(self, *args))):
+            if r is None:
                 out.append(None)
                 continue
-            if not isinstance(r, Tensor):
-                raise TypeError(f"function {self.name()} returned a gradient of type {type(r).__name__} at "
-                                f"index {i}; return Tensors or None")
             shape, dt = meta
             arr = r._array
             if arr.shape != shape:
@@ -114,6 +101,27 @@ class BackwardCFunction(Node, FunctionCtx):
                 arr = arr.astype(dt)
             out.append(arr)
         return tuple(out)
+
+
+    def _checked_result(self, result):
+        """``backward``'s result as ``(gradient or None, input meta)`` per input, after PyTorch's checks."""
+        from .._tensor import Tensor
+        if not isinstance(result, tuple):
+            result = (result,)
+        n = len(self._in_meta)
+        if len(result) != n:
+            if len(result) > n and all(r is None for r in result[n:]):
+                result = result[:n]
+            else:
+                raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
+                                   f"(expected {n}, got {len(result)})")
+        out = []
+        for i, (r, meta, e) in enumerate(zip(result, self._in_meta, self._next)):
+            if r is not None and e is not None and not isinstance(r, Tensor):
+                raise TypeError(f"function {self.name()} returned a gradient of type {type(r).__name__} at "
+                                f"index {i}; return Tensors or None")
+            out.append((None if e is None else r, meta))
+        return out
 
 
 class _FunctionMeta(type):
@@ -210,5 +218,34 @@ class Function(metaclass=_FunctionMeta):
 
 
 def once_differentiable(fn):
-    """Accepted for PyTorch compatibility; ember never builds graphs of backward passes anyway."""
-    return fn
+    """For a ``backward`` that cannot be differentiated (it leaves ember, say): it runs without recording, and
+    where a recorded backward pass (``create_graph=True``) would need its derivative, differentiating its
+    result raises, as in PyTorch, instead of silently treating it as a constant."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        from .._tensor import Tensor
+        from .grad_mode import no_grad
+        with no_grad():
+            result = fn(ctx, *args)
+        needing = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
+        if not (_grad_state.enabled and needing):
+            return result
+        single = not isinstance(result, tuple)
+        wrapped = tuple(_DelayedError.apply(r, *needing) if isinstance(r, Tensor) else r
+                        for r in ((result,) if single else result))
+        return wrapped[0] if single else wrapped
+    return wrapper
+
+
+class _DelayedError(Function):
+    """Stands for a gradient computed by a ``@once_differentiable`` backward: its own backward raises."""
+
+    @staticmethod
+    def forward(ctx, value, *inputs):
+        return value.clone()
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError("trying to differentiate twice a function that was marked with @once_differentiable")

@@ -6,7 +6,7 @@ import numpy as np
 from .grad_mode import state as _grad_state
 from ..backend import to_host
 
-__all__ = ["gradcheck", "GradcheckError", "numerical_jacobian", "analytical_jacobian"]
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numerical_jacobian", "analytical_jacobian"]
 
 
 class GradcheckError(RuntimeError):
@@ -37,11 +37,12 @@ def _host64(t):
     return to_host(t._array).astype(np.float64).reshape(-1)
 
 
-def numerical_jacobian(fn, inputs, eps=1e-6, keep=None):
-    """Per (output, input) pair, a ``(out.numel(), in.numel())`` float64 array by central differences."""
+def numerical_jacobian(fn, inputs, eps=1e-6, keep=None, record=False):
+    """Per (output, input) pair, a ``(out.numel(), in.numel())`` float64 array by central differences.
+    ``record``: keep grad mode on while ``fn`` runs (``fn`` takes gradients itself, as gradgradcheck's does)."""
     diff = _diff_inputs(inputs)
     prev = _grad_state.enabled
-    _grad_state.enabled = False
+    _grad_state.enabled = record
     try:
         outs0 = _outputs(fn, inputs, keep)
         jac = [[np.zeros((o._array.size, inputs[i]._array.size)) for i in diff] for o in outs0]
@@ -87,7 +88,7 @@ def analytical_jacobian(fn, inputs, keep=None):
     return jac
 
 
-def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **unsupported):
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, _record=False, **unsupported):
     """True if ``func``'s gradients w.r.t. every input with ``requires_grad`` match finite differences.
 
     Otherwise raises ``GradcheckError`` naming the output, input and element indices that disagree
@@ -109,7 +110,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
             warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point. gradcheck "
                           f"is only reliable in float64.", stacklevel=2)
     keep = _differentiable(func, inputs)
-    num = numerical_jacobian(func, inputs, eps, keep)
+    num = numerical_jacobian(func, inputs, eps, keep, _record)
     ana = analytical_jacobian(func, inputs, keep)
     for m, (rows_n, rows_a) in enumerate(zip(num, ana)):
         for k, (n, a) in enumerate(zip(rows_n, rows_a)):
@@ -125,3 +126,34 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                     raise GradcheckError(msg)
                 return False
     return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+                  **unsupported):
+    """``gradcheck`` of ``func``'s first derivatives: its gradients (taken with ``create_graph=True`` for
+    ``grad_outputs``, random ones by default) are checked against finite differences with respect to the
+    inputs and to ``grad_outputs``, so every second derivative of ``func`` is checked."""
+    from .engine import grad
+    from .._tensor import Tensor
+    from ..creation import tensor
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    for k in unsupported:
+        if unsupported[k]:
+            raise NotImplementedError(f"gradgradcheck(): option {k!r} is not supported by ember")
+    diff = _diff_inputs(inputs)
+    outs = [o for o in _outputs(func, inputs) if o.requires_grad]
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = tuple(tensor(rng.standard_normal(tuple(o.shape)), dtype=o.dtype, device=o.device,
+                                    requires_grad=True) for o in outs)
+    else:
+        grad_outputs = (grad_outputs,) if isinstance(grad_outputs, Tensor) else tuple(grad_outputs)
+    n = len(inputs)
+
+    def first_derivatives(*args):
+        ins, seeds = args[:n], args[n:]
+        got = grad([o for o in _outputs(func, ins) if o.requires_grad], [ins[i] for i in diff], seeds,
+                   create_graph=True, allow_unused=True)
+        return tuple(g for g in got if g is not None)
+    return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, _record=True)

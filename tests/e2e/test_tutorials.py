@@ -1,5 +1,5 @@
 """Tutorials in a real browser against the whole stack (web, platform worker, CPU worker), with
-the eleven real tutorials loaded by `manage.py sync_tutorials`: the catalog, an anonymous visitor
+the twelve real tutorials loaded by `manage.py sync_tutorials`: the catalog, an anonymous visitor
 reading, starting tutorial 1, running its cells, failing then solving an exercise, a hint, and
 progress on the page, the catalog and My learning. Screenshots go to the shots folder."""
 

@@ -120,7 +120,7 @@ def _outputs(result):
 
 def as_numpy(t):
     if isinstance(t, torch.Tensor):
-        return t.detach().numpy()
+        return t.detach().numpy(force=True)      # force: a second derivative may be one of PyTorch's ZeroTensors
     return np.asarray(t.detach().cpu().numpy())
 
 
@@ -183,6 +183,51 @@ def check_gradcheck(spec, case, device):
     assert ember.autograd.gradcheck(lambda *xs: spec.fn(ember, *xs), et, eps=spec.eps, atol=1e-5, rtol=1e-4)
 
 
+def check_gradgrad(spec, case, device):
+    """Second derivatives through ``create_graph=True`` against PyTorch's: the gradient of a random weighted sum
+    of the first gradients, with respect to the inputs and to the upstream gradients (what PyTorch's
+    gradgradcheck differentiates), in float64. An op ember has no double backward for is skipped, saying so."""
+    _skip_if_oracle_wrong(spec, case, "backward")
+    arrays = inputs(spec, case, "float64")
+    results = []
+    for lib in (ember, torch):
+        rng = np.random.default_rng(_seed("gradgrad", spec.name, case))
+        xs = _tensors(lib, arrays, spec, device, True)
+        outs = [o for o in _outputs(spec.fn(lib, *xs)) if o.requires_grad]
+        new = (lambda a: torch.tensor(a, requires_grad=True)) if lib is torch else \
+            (lambda a: ember.tensor(a, device=device, requires_grad=True))
+        seeds = [new(rng.standard_normal(tuple(o.shape))) for o in outs]
+        diff = [x for x in xs if x.requires_grad]
+        try:
+            firsts = lib.autograd.grad(outs, diff, seeds, create_graph=True, allow_unused=True)
+        except NotImplementedError as e:
+            if lib is torch:
+                raise
+            pytest.skip(f"no double backward in ember: {str(e).split(' (')[0]}")
+        weights = [rng.standard_normal(tuple(x.shape)) for x in diff]
+        terms = [(f * (torch.tensor(w) if lib is torch else ember.tensor(w, device=device))).sum()
+                 for f, w in zip(firsts, weights) if f is not None and f.requires_grad]
+        if not terms:
+            results.append([None] * (len(diff) + len(seeds)))
+            continue
+        total = terms[0]
+        for t in terms[1:]:
+            total = total + t
+        try:
+            results.append(lib.autograd.grad(total, diff + seeds, allow_unused=True))
+        except RuntimeError as e:
+            if lib is torch and "is not implemented" in str(e):
+                pytest.skip(f"PyTorch has no double backward here either: {e}")
+            raise
+    for i, (e, t) in enumerate(zip(*results)):
+        what = f"{spec.name}: second derivative w.r.t. {'input' if i < len(results[0]) - len(seeds) else 'seed'} {i}"
+        if t is None or e is None:          # no graph on one side is a zero derivative (relu's second, say)
+            for side in (e, t):
+                assert side is None or not as_numpy(side).any(), f"{what} should be zero: {as_numpy(side).ravel()[:4]}"
+        else:
+            assert_close(e, t, "float64", spec.tol, what)
+
+
 def _ids(specs, flag=None):
     out = []
     for s in specs:
@@ -194,7 +239,7 @@ def _ids(specs, flag=None):
 
 
 def op_tests(specs):
-    """The three parametrised test functions for a list of specs."""
+    """The four parametrised test functions for a list of specs."""
     @pytest.mark.parametrize("device", DEVICES)
     @pytest.mark.parametrize("dtype", ["float32", "float64"])
     @pytest.mark.parametrize("spec,case", _ids(specs))
@@ -219,7 +264,15 @@ def op_tests(specs):
         with on_device(device) as dev:
             check_gradcheck(spec, case, dev)
 
-    return test_forward, test_backward, test_gradcheck
+    @pytest.mark.parametrize("device", DEVICES)
+    @pytest.mark.parametrize("spec,case", _ids(specs, "grad"))
+    def test_gradgrad(spec, case, device):
+        if "float64" not in spec.dtypes:
+            pytest.skip(f"{spec.name} is not defined for float64")
+        with on_device(device) as dev:
+            check_gradgrad(spec, case, dev)
+
+    return test_forward, test_backward, test_gradcheck, test_gradgrad
 
 
 def nn_functional(m):

@@ -20,9 +20,9 @@ PATHS = runner.tutorial_paths()
 IDS = [p.stem for p in PATHS]
 
 
-def test_there_are_eleven_tutorials_in_order():
+def test_there_are_twelve_tutorials_in_order():
     orders = sorted(schema.tutorial_meta(json.loads(p.read_bytes()))["order"] for p in PATHS)
-    assert orders == list(range(1, 12)), f"tutorial orders present: {orders}"
+    assert orders == list(range(1, 13)), f"tutorial orders present: {orders}"
 
 
 def test_the_format_is_valid():

@@ -36,7 +36,7 @@ def test_scaler_matches_torch():
     assert got_state == want_state
     for (gs, gw), (ws, ww) in zip(got, want):
         assert gs == ws
-        np.testing.assert_allclose(gw, ww, rtol=1e-5, equal_nan=True)
+        np.testing.assert_allclose(gw, ww, rtol=1e-5, atol=1e-6, equal_nan=True)   # float32, PyTorch threads
 
 
 def test_scaler_errors_and_state_round_trip():

@@ -81,10 +81,13 @@ def test_backward_on_tensor_without_grad():
         ember.ones(2).sum().backward()
 
 
-def test_create_graph_is_documented_as_unsupported():
+def test_create_graph_gives_a_grad_with_a_graph_and_plain_backward_none():
     a = ember.ones(2, requires_grad=True)
-    with pytest.raises(NotImplementedError, match="create_graph"):
-        (a * a).sum().backward(create_graph=True)
+    (a * a).sum().backward(create_graph=True)
+    assert a.grad.grad_fn is not None and a.grad.tolist() == [2.0, 2.0]      # more in test_double_backward.py
+    b = ember.ones(2, requires_grad=True)
+    (b * b).sum().backward()
+    assert b.grad.grad_fn is None and not b.grad.requires_grad
 
 
 def test_grad_fn_names_and_next_functions():

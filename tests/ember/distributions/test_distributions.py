@@ -48,7 +48,7 @@ SPECS = [
        [((3,), (3,), (3,))]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -114,7 +114,7 @@ SPECS = [
        B[:3], grad=False),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 @pytest.mark.parametrize("device", DEVICES)

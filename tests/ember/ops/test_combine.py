@@ -25,4 +25,4 @@ SPECS = [
     Op("triu", lambda m, x: m.triu(x, 1), [(4, 4)]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)

@@ -14,4 +14,4 @@ SPECS = [
     Op("isfinite", lambda m, x: m.isfinite(x / (x > 0)), [(3, 4)], grad=False),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)

@@ -34,7 +34,7 @@ SPECS = [
        [((2, 3, 3, 3), (2, 2, 3, 3, 3))], tol=LOOSE),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_conv3d_grad_fn_names_match_pytorch():

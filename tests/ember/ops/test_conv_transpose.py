@@ -45,7 +45,7 @@ SPECS = [
     Op("fold_unbatched", lambda m, x: F(m).fold(x, 5, 3, padding=1, stride=2), [(18, 9)]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_conv_transpose_is_the_adjoint_of_conv():

@@ -55,7 +55,7 @@ SPECS = [
        [((6,), (4,))], grad=False),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_bucketize_ties_and_integer_weights():

@@ -32,7 +32,7 @@ SPECS = [
                                               zero_infinity=True, reduction="sum"), [(6, 2, 4)]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -27,7 +27,7 @@ SPECS = [
        [((7,), (7,), (7,))]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_prelu_and_triplet_errors():

@@ -60,7 +60,7 @@ SPECS = [
                                                             ((), (), ()), ((0, 2), (2,), ())]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_lerp_errors():

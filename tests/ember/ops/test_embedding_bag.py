@@ -26,7 +26,7 @@ SPECS = [
     Op("bag_weights", lambda m, w, p: _bag(m, w, "sum", per_sample_weights=p), [((10, 3), (10,))]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_module_matches_torch_and_refuses_what_torch_refuses():

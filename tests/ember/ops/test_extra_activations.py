@@ -25,7 +25,7 @@ SPECS = [
     Op("bilinear_nobias", lambda m, a, b, w: F(m).bilinear(a, b, w), [((3,), (2,), (4, 3, 2))]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 X = np.random.default_rng(7).standard_normal((4, 6)) * 2
 

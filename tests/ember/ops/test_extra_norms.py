@@ -31,7 +31,7 @@ SPECS = [
     Op("local_response_norm_even", lambda m, x: F(m).local_response_norm(x, 4, alpha=0.3), [(2, 6, 3)], tol=LOOSE),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_instance_norm_refuses_single_spatial_element_and_missing_stats():

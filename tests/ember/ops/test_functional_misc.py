@@ -17,7 +17,7 @@ SPECS += [
 ]
 
 pytestmark = pytest.mark.filterwarnings("ignore:`nn.functional.upsample")
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 @pytest.mark.parametrize("name", ["upsample", "upsample_nearest", "upsample_bilinear"])

@@ -24,7 +24,7 @@ SPECS = [
     Op("cdist_p0", lambda m, a, b: m.cdist(a, b, p=0), [((4, 3), (5, 3))], gradcheck=False),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_cdist_zero_distance_has_zero_gradient():

@@ -102,7 +102,7 @@ SPECS = [
        [((2, 3), (2, 3))]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 @pytest.mark.parametrize("device", DEVICES)

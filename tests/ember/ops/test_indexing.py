@@ -66,7 +66,7 @@ SPECS = [
     Op("nonzero", lambda m, x: m.nonzero(x > 0), [(3, 4)], grad=False),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_mask_of_the_wrong_shape_gets_pytorchs_message():

@@ -30,4 +30,4 @@ SPECS = [
     Op("einsum_outer3", lambda m, a, b, c: m.einsum("i,j,k->ijk", a, b, c), [((2,), (3,), (4,))], tol=LOOSE),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)

@@ -141,7 +141,7 @@ SPECS = [
        [(2, 3, 4)]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_matrix_power_zero_is_identity_even_for_inf():

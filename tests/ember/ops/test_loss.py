@@ -64,7 +64,7 @@ SPECS = [
        [((3, 4), (3, 4))]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_loss_errors_are_clear():

@@ -75,7 +75,7 @@ SPECS = [
         reduction="none"), [((4, 3), (4, 3), (4, 3))]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_margin_loss_errors_are_clear():

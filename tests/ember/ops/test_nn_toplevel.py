@@ -31,7 +31,7 @@ SPECS = [
     Op("bilinear", lambda m, x, y, w: m.bilinear(x, y, w), [((3, 2), (3, 4), (5, 2, 4))]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_queries_match_torch():

@@ -32,7 +32,7 @@ SPECS = [
     Op("group_norm", lambda m, x, w, b: F(m).group_norm(x, 2, w, b), [((2, 4, 3), (4,), (4,))], tol=LOOSE),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_batch_norm_updates_running_stats_in_place():

@@ -32,7 +32,7 @@ SPECS = [
                                                m.linalg.norm(a[0], INF), m.linalg.norm(a[0], 1)), [(3, 4)], tol=LOOSE),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_errors():

@@ -22,7 +22,7 @@ SPECS = [
     Op("all_any_axis", lambda m, x: [(x > 0).all(axis=1), (x > 0).any(axis=0, keepdims=True)], [(3, 4)], grad=False),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_both_names_at_once_are_refused():

@@ -31,7 +31,7 @@ SPECS = [
     Op("stack_out", lambda m, x, y: _into(m, m.stack, [x, y]), [((3, 4), (3, 4))], grad=False),
 ]
 
-test_forward, _, _ = op_tests(SPECS)
+test_forward, _, _, _ = op_tests(SPECS)
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -32,7 +32,7 @@ SPECS = [
     Op("adaptive_avg_pool1d", lambda m, x: F(m).adaptive_avg_pool1d(x, 4), [(2, 3, 10)]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_max_pool_propagates_nan_and_routes_its_gradient():

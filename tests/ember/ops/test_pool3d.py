@@ -76,7 +76,7 @@ SPECS = [
     Op("lp_pool3d", lambda m, x: F(m).lp_pool3d(x, 2, 2), [(1, 2, 4, 4, 2)]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_grad_fn_names_match_pytorch():

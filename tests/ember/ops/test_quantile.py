@@ -49,7 +49,7 @@ SPECS = [
     Op("nanquantile_plain", lambda m, x: x.nanquantile(0.7), [(3, 4)], gradcheck=False),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_median_lower_middle_and_integers():

@@ -62,4 +62,4 @@ SPECS = [
     Op("int_sum", lambda m, x: (x > 0).sum(1), [(3, 4)], grad=False),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)

@@ -47,7 +47,7 @@ SPECS = [
     Op("pixel_unshuffle", lambda m, x: F(m).pixel_unshuffle(x, 2), [(2, 3, 4, 6), (1, 4, 2)]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_interpolate_keeps_values_and_infinities_for_nearest():

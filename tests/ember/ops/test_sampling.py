@@ -28,7 +28,7 @@ SPECS += [Op(f"grid_sample_{mode}_{pad}_align{int(align)}", _sample(mode, pad, a
 SPECS += [Op("grid_sample_of_affine_grid", lambda m, x, t: F(m).grid_sample(
     x, F(m).affine_grid(t, (2, 3, 3, 4), align_corners=False), align_corners=False), [((2, 3, 4, 5), (2, 2, 3))])]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_align_corners_default_warns_like_pytorch():

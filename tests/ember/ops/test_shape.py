@@ -40,4 +40,4 @@ SPECS = [
     Op("diagonal_offset", lambda m, x: m.diagonal(x, -1, 1, 2), [(2, 4, 3)]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)

@@ -11,4 +11,4 @@ SPECS = [
     Op("log_softmax_large", lambda m, x: m.log_softmax(x * 1000, -1), [(3, 4)], gradcheck=False),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)

@@ -42,7 +42,7 @@ SPECS = [
                                                                               ((2, 3, 3), (2, 4, 3))], **SQ),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_inverse_times_input_is_identity():

@@ -9,4 +9,4 @@ SPECS = [
     Op("topk_smallest", lambda m, x: m.topk(x, 3, dim=0, largest=False), [(5, 4)]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)

@@ -62,7 +62,7 @@ SPECS = [
        [(20,)], grad=False, tol={"float64": dict(rtol=1e-6)}),   # float32 results: PyTorch's are less exact
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 INF, NAN = float("inf"), float("nan")

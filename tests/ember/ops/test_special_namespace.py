@@ -39,7 +39,7 @@ SPECS = [
                                    m.special.round(x * 3)], [(4, 3)]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_special_namespace_names_exist_in_torch():

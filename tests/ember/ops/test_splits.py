@@ -50,7 +50,7 @@ SPECS = [
     Op("vander_n0", lambda m, x: m.vander(x, 0), [(3,)], grad=False),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 @pytest.mark.parametrize("device", DEVICES)

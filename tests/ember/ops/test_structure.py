@@ -44,7 +44,7 @@ SPECS = [
     Op("repeat_interleave_scalar_tensor", lambda m, x: x.repeat_interleave(m.tensor(2), dim=-1), [(2, 2)]),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)
 
 
 def test_repeat_interleave_counts_only():

@@ -84,4 +84,4 @@ SPECS = [
        + 0.1 * (a > 0), gradcheck=False),
 ]
 
-test_forward, test_backward, test_gradcheck = op_tests(SPECS)
+test_forward, test_backward, test_gradcheck, test_gradgrad = op_tests(SPECS)

@@ -1,4 +1,4 @@
-"""Tutorials loaded with the real sync: the small sample (samples.py) or the eleven real ones."""
+"""Tutorials loaded with the real sync: the small sample (samples.py) or the twelve real ones."""
 
 import pytest
 from django.conf import settings

@@ -37,7 +37,7 @@ def card(page: str, slug: str) -> str:
 
 def test_the_catalog_lists_filters_and_searches(real_tutorials, anon_api):
     entries = anon_api.get("/api/tutorials").json()
-    assert [e["slug"] for e in entries][:3] == ["tensors", "autograd", "nn-modules"] and len(entries) == 11
+    assert [e["slug"] for e in entries][:3] == ["tensors", "autograd", "nn-modules"] and len(entries) == 12
     first = entries[0]
     assert first["level"] == "beginner" and first["minutes"] > 0 and first["tags"] and first["progress"] is None
     assert entries[1]["prerequisites"] == [{"slug": "tensors", "title": real_tutorials[0].title}]

@@ -1,5 +1,5 @@
 """Hidden exercise data (checks, solutions, hints not revealed) never reaches a learner: every
-page and API response about the eleven real tutorials and a learner's copies of them is searched
+page and API response about the twelve real tutorials and a learner's copies of them is searched
 for each line of it. (The WebSocket side: test_redaction.py and test_live_grading.py.)"""
 
 import html

@@ -21,12 +21,12 @@ def snapshot():
     return [list(model.objects.order_by("pk").values()) for model in (Tutorial, TutorialVersion, Exercise)]
 
 
-def test_the_eleven_real_tutorials_load_and_a_second_run_changes_nothing(real_tutorials, settings):
-    assert [t.order for t in real_tutorials] == list(range(1, 12))
+def test_the_twelve_real_tutorials_load_and_a_second_run_changes_nothing(real_tutorials, settings):
+    assert [t.order for t in real_tutorials] == list(range(1, 13))
     assert all(t.current.exercises.count() >= 2 for t in real_tutorials)
     before = snapshot()
     results = tutorials_sync(path=settings.BASE_DIR / "tutorials")
-    assert [r.outcome for r in results] == ["unchanged"] * 11
+    assert [r.outcome for r in results] == ["unchanged"] * 12
     assert snapshot() == before
 
 
