@@ -58,16 +58,20 @@ def _campfire_output_cap():
     shell.display_pub.clear_output = clear_and_reset
 
 
-def _campfire_warm_completion():
+def _campfire_warm_completion(min_cpu_quota=120):
     """Parse Python's builtins stubs for jedi (IPython's completer) in the background: a kernel's HOME
     starts empty, so without this its first Tab spends ~2 s parsing them, close to the worker's wait
     for an answer (workers/queries.py). A Tab that comes before the warm-up ends waits for it rather
     than parsing the same files again beside it. Not at a lower OS priority: the thread holds the GIL
     while it runs, and a thread the OS rarely schedules would stall the kernel's own threads."""
+    import resource
     import threading
 
     from IPython import get_ipython
 
+    cpu_quota = resource.getrlimit(resource.RLIMIT_CPU)[0]
+    if cpu_quota != resource.RLIM_INFINITY and cpu_quota < min_cpu_quota:
+        return      # under 2 min of RLIMIT_CPU the warm-up's ~3 s would be a real share of the whole quota
     warmed = threading.Event()
     shell = get_ipython()
     completer = getattr(shell, "Completer", None)

@@ -34,6 +34,8 @@ class Run:
     accepted: float = field(compare=False, default_factory=time.monotonic)
     interrupted: threading.Event = field(compare=False, default_factory=threading.Event)
     stdin: StdinBridge = field(compare=False, default_factory=StdinBridge)
+    # set before its `finished` is published: a query sent on seeing it waits for the thread, not "busy"
+    reported: bool = field(compare=False, default=False)
 
 
 @dataclass
@@ -95,7 +97,7 @@ class Session:
         with self._cond:
             if self._closing is not None or self.kernel is None:
                 refusal = no_answer(NO_KERNEL, "the kernel is starting" if self._closing is None else "the kernel is stopping")
-            elif self._running is not None:
+            elif self._running is not None and not self._running.reported:
                 refusal = no_answer(BUSY, "a cell is running")
             else:
                 refusal = None
@@ -282,6 +284,8 @@ class Session:
 
     def _finish(self, run: Run, result: CellResult) -> None:
         request = run.request
+        with self._cond:
+            run.reported = True
         self.ctx.reporter.finish(ExecutionRecord(
             execution=request.execution, session=self.id, cell=request.cell, seq=request.seq,
             status=result.status, outputs=result.outputs, execution_count=result.execution_count,
