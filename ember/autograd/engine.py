@@ -221,6 +221,23 @@ def _prune(deps, roots, leaf_targets, node_targets):
     return new_deps, needed
 
 
+def _plan(root_nodes, targets):
+    """Dependency counts of the nodes to run and, with ``targets``, which nodes lead to them and where each
+    target's gradient is captured: ``(deps, needed, leaf_targets, node_targets)`` (the last three None
+    without targets). Shared by both engines."""
+    deps, _ = _count_deps(root_nodes)
+    if targets is None:
+        return deps, None, None, None
+    leaf_targets, node_targets = {}, {}
+    for i, t in enumerate(targets):
+        if t.grad_fn is None:
+            leaf_targets.setdefault(id(t), []).append(i)
+        else:
+            node_targets.setdefault(t.grad_fn, []).append((t._output_nr, i))
+    deps, needed = _prune(deps, root_nodes, leaf_targets, node_targets)
+    return deps, needed, leaf_targets, node_targets
+
+
 def run_backward(edges, arrays, fresh, retain_graph, targets=None, accumulate=True):
     """Run the graph from root ``edges`` seeded with ``arrays``; see the module docstring.
 
@@ -239,19 +256,7 @@ def run_backward(edges, arrays, fresh, retain_graph, targets=None, accumulate=Tr
         n = _node_of(e)
         root_nodes.append(n)
         _buffer_add(buffers, n, 0 if e._kind == 1 else e.nr, g)
-    deps, _ = _count_deps(root_nodes)
-
-    needed = None
-    leaf_targets = node_targets = None
-    if targets is not None:
-        leaf_targets = {}
-        node_targets = {}
-        for i, t in enumerate(targets):
-            if t.grad_fn is None:
-                leaf_targets.setdefault(id(t), []).append(i)
-            else:
-                node_targets.setdefault(t.grad_fn, []).append((t._output_nr, i))
-        deps, needed = _prune(deps, root_nodes, leaf_targets, node_targets)
+    deps, needed, leaf_targets, node_targets = _plan(root_nodes, targets)
     captured = [None] * (len(targets) if targets is not None else 0)
 
     prev_enabled = _grad_state.enabled

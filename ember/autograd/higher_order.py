@@ -105,7 +105,7 @@ def _dtype(np_dtype):
 def run_backward_graph(edges, grads, retain_graph, targets=None, accumulate=True):
     """``engine.run_backward`` with Tensor gradients and recording on; same arguments, Tensors returned."""
     # the array engine's bookkeeping works unchanged on Tensors (``+`` records)
-    from .engine import _FREED_MSG, _anomaly, _buffer_add, _check_versions, _count_deps, _node_of, _prune
+    from .engine import _FREED_MSG, _anomaly, _buffer_add, _check_versions, _node_of, _plan
     buffers, leaf_grads, root_nodes = {}, {}, []
     for e, g in zip(edges, grads):
         if e._kind == 2:
@@ -114,16 +114,7 @@ def run_backward_graph(edges, grads, retain_graph, targets=None, accumulate=True
         n = _node_of(e)
         root_nodes.append(n)
         _buffer_add(buffers, n, 0 if e._kind == 1 else e.nr, g)
-    deps, _ = _count_deps(root_nodes)
-    needed = leaf_targets = node_targets = None
-    if targets is not None:
-        leaf_targets, node_targets = {}, {}
-        for i, t in enumerate(targets):
-            if t.grad_fn is None:
-                leaf_targets.setdefault(id(t), []).append(i)
-            else:
-                node_targets.setdefault(t.grad_fn, []).append((t._output_nr, i))
-        deps, needed = _prune(deps, root_nodes, leaf_targets, node_targets)
+    deps, needed, leaf_targets, node_targets = _plan(root_nodes, targets)
     captured = [None] * (len(targets) if targets is not None else 0)
 
     prev = _grad_state.enabled
